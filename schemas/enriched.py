@@ -77,7 +77,7 @@ class Stance(PublishedModel):
 class EnrichedArticle(PublishedModel):
     """The product: one record per processed article version."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     uri: str
     headline: str
     published: AwareDatetime | None

@@ -1,0 +1,1 @@
+"""wirewatch's runtime: the Faust app, settings, agents and the ``wirewatch`` command."""

@@ -1,0 +1,275 @@
+"""The ``wirewatch`` command: run the worker, publish and tail topics, extract and evaluate offline.
+
+Exit status: 0 success, 2 bad usage or input, 1 runtime failure (e.g. the broker is unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from schemas.errors import ConfigError, WirewatchError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``wirewatch`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        from agents.settings import Settings
+
+        settings = Settings()
+        return int(args.handler(args, settings) or EXIT_OK)
+    except ConfigError as exc:
+        print(f"wirewatch: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FileNotFoundError as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except (WirewatchError, OSError) as exc:
+        print(f"wirewatch: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except Exception as exc:
+        if type(exc).__module__.startswith("aiokafka"):
+            print(f"wirewatch: Kafka error: {type(exc).__name__}: {exc} (is the broker running? "
+                  "scripts/kafka start; WIREWATCH_KAFKA_BOOTSTRAP)", file=sys.stderr)
+            return EXIT_RUNTIME
+        raise
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wirewatch",
+        description="Event-driven extraction of actors, statements and stances from news on Apache Kafka. "
+                    "Configuration comes from WIREWATCH_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    worker = commands.add_parser("worker", help="run the Faust worker with all agents")
+    worker.set_defaults(handler=_cmd_worker)
+
+    publish = commands.add_parser(
+        "publish", help="publish article files to the input topic, keyed by uri",
+        description="Publish articles: files holding a JSON object, a JSON array or JSON lines (native or "
+                    "IPTC ninjs), .txt bodies, directories of those, or - for stdin. Each is validated "
+                    "first; rejected items are listed with the reason and not sent (exit status 2).")
+    publish.add_argument("paths", nargs="+", metavar="PATH")
+    publish.add_argument("--topic", help="topic to publish to (default: the articles topic)")
+    publish.add_argument("--raw", action="store_true",
+                         help="send each file's bytes untouched, without validation (for testing bad input)")
+    publish.add_argument("--key", help="record key with --raw (default: none)")
+    publish.set_defaults(handler=_cmd_publish)
+
+    tail = commands.add_parser("tail", help="print records of a topic as JSON lines",
+                               description="TOPIC is a topic name or one of: articles, enriched, alerts, "
+                                           "deadletter. Dead letters are printed with their headers.")
+    tail.add_argument("topic", metavar="TOPIC")
+    tail.add_argument("--from-beginning", action="store_true", help="start at the oldest record (default: new only)")
+    tail.add_argument("--max", type=int, metavar="N", help="stop after N records")
+    tail.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds without a new record")
+    tail.add_argument("--envelope", action="store_true",
+                      help="print {topic, partition, offset, timestamp, key, headers, value} per record")
+    tail.set_defaults(handler=_cmd_tail)
+
+    extract = commands.add_parser("extract", help="run the extraction offline (no Kafka), one JSON line per article")
+    extract.add_argument("paths", nargs="+", metavar="PATH")
+    extract.add_argument("--quiet", action="store_true", help="print nothing but the summary (for benchmarks)")
+    extract.set_defaults(handler=_cmd_extract)
+
+    topics = commands.add_parser("topics", help="manage wirewatch's topics")
+    topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
+    create = topics_sub.add_parser("create", help="create every topic with the configured partitions")
+    create.set_defaults(handler=_cmd_topics_create)
+
+    evaluate = commands.add_parser("eval", help="measure the extraction on an annotated dataset",
+                                   description="Prints one JSON object of metrics; definitions in README.")
+    evaluate.add_argument("dataset", choices=["polnear", "directed-sentiment", "conll"])
+    evaluate.add_argument("path", type=Path, metavar="PATH")
+    evaluate.set_defaults(handler=_cmd_eval)
+
+    demo = commands.add_parser("demo", help="publish sample articles and print their enriched records and alerts")
+    demo.add_argument("paths", nargs="+", metavar="PATH")
+    demo.add_argument("--once", action="store_true", help="exit once every sample has been processed")
+    demo.add_argument("--timeout", type=float, default=300.0, help="give up after S seconds (with --once)")
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+# -- worker ------------------------------------------------------------------------------------------
+def _cmd_worker(args: argparse.Namespace, settings: Any) -> int:
+    import faust
+
+    from agents.app import create_app
+
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True)
+    worker.execute_from_commandline()
+    return EXIT_OK
+
+
+# -- publish -----------------------------------------------------------------------------------------
+def _cmd_publish(args: argparse.Namespace, settings: Any) -> int:
+    from agents.article_files import read_articles
+    from agents.producer import produce
+
+    items = list(read_articles(args.paths)) if not args.raw else []
+    rejected = [i for i in items if i.error is not None]
+    for item in rejected:
+        print(f"wirewatch: rejected {item.rejection()}", file=sys.stderr)
+    if args.raw:
+        records = [(args.key.encode() if args.key else None, _read_raw(p)) for p in args.paths]
+    else:
+        from schemas.codec import encode
+
+        records = [(i.article.uri.encode(), encode(i.article.model_dump(mode="json", exclude_none=True)))
+                   for i in items if i.article is not None]
+    topic = _resolve_topic(settings, args.topic or "articles")
+    asyncio.run(produce(settings, topic, records))
+    print(f"published {len(records)} record(s) to {topic}; rejected {len(rejected)}", file=sys.stderr)
+    return EXIT_USAGE if rejected else EXIT_OK
+
+
+def _read_raw(name: str) -> bytes:
+    return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+
+
+def _resolve_topic(settings: Any, name: str) -> str:
+    aliases = {"articles": settings.topic_articles, "enriched": settings.topic_enriched,
+               "alerts": settings.topic_alerts, "deadletter": settings.topic_deadletter}
+    return str(settings.topic(aliases[name])) if name in aliases else name
+
+
+# -- tail --------------------------------------------------------------------------------------------
+def _cmd_tail(args: argparse.Namespace, settings: Any) -> int:
+    topic = _resolve_topic(settings, args.topic)
+    envelope = args.envelope or topic == settings.topic(settings.topic_deadletter)
+    return asyncio.run(_tail(settings, topic, args.from_beginning, args.max, args.timeout, envelope))
+
+
+async def _tail(settings: Any, topic: str, from_beginning: bool, limit: int | None, idle: float | None,
+                envelope: bool) -> int:
+    from agents.reader import TopicReader
+
+    async with TopicReader(settings.kafka_client_options(), [topic], from_beginning=from_beginning) as reader:
+        if not reader.partitions:
+            print(f"wirewatch: topic {topic!r} does not exist", file=sys.stderr)
+            return EXIT_USAGE
+        count = 0
+        async for record in reader.records(idle_timeout=idle):
+            sys.stdout.write(_render(record, envelope) + "\n")
+            sys.stdout.flush()
+            count += 1
+            if limit is not None and count >= limit:
+                break
+    return EXIT_OK
+
+
+def _render(record: Any, envelope: bool) -> str:
+    try:
+        value: Any = orjson.loads(record.value) if record.value is not None else None
+    except orjson.JSONDecodeError:
+        value = record.value.decode("utf-8", "replace")
+        envelope = True
+    if not envelope:
+        return orjson.dumps(value).decode()
+    return orjson.dumps({
+        "topic": record.topic, "partition": record.partition, "offset": record.offset,
+        "timestamp": record.timestamp, "key": record.key.decode("utf-8", "replace") if record.key else None,
+        "headers": {k: v.decode("utf-8", "replace") for k, v in (record.headers or [])},
+        "value": value,
+    }).decode()
+
+
+# -- extract -----------------------------------------------------------------------------------------
+def _cmd_extract(args: argparse.Namespace, settings: Any) -> int:
+    from agents.app import build_pipeline
+    from agents.article_files import read_articles
+    from schemas.codec import encode
+
+    pipeline = build_pipeline(settings)
+    done = rejected = words = 0
+    started = time.perf_counter()
+    out = sys.stdout.buffer
+    for item in read_articles(args.paths):
+        if item.article is None:
+            rejected += 1
+            print(f"wirewatch: rejected {item.rejection()}", file=sys.stderr)
+            continue
+        record = pipeline.extract(item.article)
+        words += len(item.article.text.split())
+        done += 1
+        if not args.quiet:
+            out.write(encode(record) + b"\n")
+    elapsed = time.perf_counter() - started
+    rate = done / elapsed if elapsed else 0.0
+    print(f"extracted {done} article(s), {words} words in {elapsed:.2f}s ({rate:.1f} articles/s, "
+          f"{words / elapsed if elapsed else 0:.0f} words/s); rejected {rejected}", file=sys.stderr)
+    return EXIT_USAGE if rejected else EXIT_OK
+
+
+# -- topics ------------------------------------------------------------------------------------------
+def _cmd_topics_create(args: argparse.Namespace, settings: Any) -> int:
+    return asyncio.run(_create_topics(settings))
+
+
+async def _create_topics(settings: Any) -> int:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in settings.all_topics if t not in existing]
+        for name in sorted(set(settings.all_topics) & existing):
+            print(f"exists   {name}", file=sys.stderr)
+        if wanted:
+            await admin.create_topics([NewTopic(name, settings.partitions, settings.replication_factor)
+                                       for name in wanted])
+            for name in wanted:
+                print(f"created  {name} (partitions={settings.partitions}, "
+                      f"replication={settings.replication_factor})", file=sys.stderr)
+    finally:
+        await admin.close()
+    return EXIT_OK
+
+
+# -- eval --------------------------------------------------------------------------------------------
+def _cmd_eval(args: argparse.Namespace, settings: Any) -> int:
+    from agents.app import build_pipeline
+    from streams.evaluation import evaluate
+
+    pipeline = build_pipeline(settings)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0 or done == total:
+            last[0] = now
+            print(f"eval {args.dataset}: {done}/{total}", file=sys.stderr)
+
+    result = evaluate(args.dataset, pipeline, args.path, progress)
+    sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return EXIT_OK
+
+
+# -- demo --------------------------------------------------------------------------------------------
+def _cmd_demo(args: argparse.Namespace, settings: Any) -> int:
+    from agents.demo import run_demo
+
+    return run_demo(settings, args.paths, once=args.once, timeout=args.timeout)

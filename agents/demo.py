@@ -1,0 +1,90 @@
+"""``wirewatch demo``: publish sample articles and show what the worker makes of them, live."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any
+
+import orjson
+
+from agents.article_files import read_articles
+from agents.producer import produce
+from agents.reader import TopicReader
+from schemas.codec import encode
+
+__all__ = ["run_demo", "summarise_alert", "summarise_enriched"]
+
+_ALERTS_SETTLE_S = 3.0
+
+
+def summarise_enriched(value: dict[str, Any]) -> str:
+    """One line per enriched record: headline, counts, topics, speakers."""
+    speakers = sorted({s["speaker"]["name"] for s in value.get("statements", []) if s.get("speaker")})
+    topics = ",".join(value.get("topics", [])) or "-"
+    return (f"[enriched] {value['uri']} | {value.get('headline', '')[:70]} | "
+            f"{len(value.get('actors', []))} actors, {len(value.get('statements', []))} statements, "
+            f"{len(value.get('stances', []))} stances | topics: {topics} | speakers: {', '.join(speakers) or '-'}")
+
+
+def summarise_alert(value: dict[str, Any]) -> str:
+    """One line per alert."""
+    return f"[ALERT {value.get('severity', '?')}] {value.get('type')} {value.get('title')}"
+
+
+def run_demo(settings: Any, paths: list[str], *, once: bool, timeout: float) -> int:
+    """Publish the samples at ``paths`` and print enriched records and alerts until done (or forever)."""
+    items = [i for i in read_articles(paths) if i.article is not None]
+    if not items:
+        print("wirewatch demo: no valid sample articles found", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(settings, items, once, timeout))
+
+
+async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> int:
+    since_ms = int(time.time() * 1000) - 1000
+    records = [(i.article.uri.encode(), encode(i.article.model_dump(mode="json", exclude_none=True))) for i in items]
+    await produce(settings, settings.topic(settings.topic_articles), records)
+    print(f"published {len(records)} sample article(s) to {settings.topic(settings.topic_articles)}; "
+          "waiting for the worker...", file=sys.stderr)
+    pending = {i.article.uri for i in items}
+    enriched_topic, alerts_topic = settings.topic(settings.topic_enriched), settings.topic(settings.topic_alerts)
+    dlq_topic = settings.topic(settings.topic_deadletter)
+    alerts = 0
+    deadline = time.monotonic() + timeout
+    async with TopicReader(settings.kafka_client_options(), [enriched_topic, alerts_topic, dlq_topic],
+                           since_ms=since_ms) as reader:
+        idle = _ALERTS_SETTLE_S if once else None
+        async for record in _until(reader, once, pending, idle, deadline):
+            if record.topic == dlq_topic:
+                headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or [])}
+                print(f"[deadletter] {headers.get('wirewatch.errors.reason')}: "
+                      f"{headers.get('__streams.errors.message')}", flush=True)
+                continue
+            value = orjson.loads(record.value)
+            if record.topic == enriched_topic:
+                pending.discard(value["uri"])
+                print(summarise_enriched(value), flush=True)
+            else:
+                alerts += 1
+                print(summarise_alert(value), flush=True)
+    if pending:
+        print(f"wirewatch demo: timed out; {len(pending)} sample(s) not processed: {sorted(pending)}",
+              file=sys.stderr)
+        return 1
+    print(f"done: {len(items)} article(s) enriched, {alerts} alert(s)", file=sys.stderr)
+    return 0
+
+
+async def _until(reader: TopicReader, once: bool, pending: set[str], idle: float | None,
+                 deadline: float) -> Any:
+    """Records until (with ``once``) nothing is pending and the alerts have settled, or the deadline."""
+    while True:
+        async for record in reader.records(idle_timeout=idle):
+            yield record
+            if once and time.monotonic() > deadline:
+                return
+        # records() returned: idle for ``idle`` seconds
+        if not pending or time.monotonic() > deadline:
+            return

@@ -1,0 +1,30 @@
+"""Prometheus metrics of the worker (served as text format on ``/metrics``)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    """The worker's counters and histograms, in their own registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.articles = Counter("wirewatch_articles_processed_total", "Articles enriched and delivered",
+                                registry=self.registry)
+        self.dead_letters = Counter("wirewatch_dead_letters_total", "Records sent to the dead-letter topic",
+                                    ["reason", "stage"], registry=self.registry)
+        self.alerts = Counter("wirewatch_alerts_total", "Alerts published", ["type"], registry=self.registry)
+        self.statements = Counter("wirewatch_statements_total", "Statements extracted", registry=self.registry)
+        self.delivery_retries = Counter("wirewatch_delivery_retries_total", "Produce attempts retried",
+                                        ["topic"], registry=self.registry)
+        self.extract_seconds = Histogram(
+            "wirewatch_extract_seconds", "Extraction time per article",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0), registry=self.registry,
+        )
+        self.end_to_end_seconds = Histogram(
+            "wirewatch_ingest_to_enriched_seconds", "From the input record's timestamp to enriched delivery",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0), registry=self.registry,
+        )

@@ -1,0 +1,73 @@
+"""Read topics without joining a consumer group (for ``tail``, ``demo``, tests and bench)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+__all__ = ["TopicReader"]
+
+
+class TopicReader:
+    """Assigns every partition of ``topics`` and reads from the start, the end, or a timestamp."""
+
+    def __init__(self, client_options: dict[str, Any], topics: list[str], *, from_beginning: bool = False,
+                 since_ms: int | None = None) -> None:
+        self._consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **client_options)
+        self._topics = topics
+        self._from_beginning = from_beginning
+        self._since_ms = since_ms
+        self.partitions: list[TopicPartition] = []
+
+    async def __aenter__(self) -> TopicReader:
+        await self._consumer.start()
+        try:
+            await self._assign()
+        except BaseException:
+            await self._consumer.stop()
+            raise
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self._consumer.stop()
+
+    async def _assign(self) -> None:
+        # consumer.topics() does not refresh the consumer's own metadata cache, so read the cluster
+        # metadata directly: a group-less consumer has no other way to learn the partitions.
+        cluster = await self._consumer._client.fetch_all_metadata()
+        for topic in self._topics:
+            for partition in sorted(cluster.partitions_for_topic(topic) or ()):
+                self.partitions.append(TopicPartition(topic, partition))
+        if not self.partitions:
+            return
+        self._consumer.assign(self.partitions)
+        if self._since_ms is not None:
+            found = await self._consumer.offsets_for_times({tp: self._since_ms for tp in self.partitions})
+            ends = await self._consumer.end_offsets(self.partitions)
+            for tp in self.partitions:
+                stamp = found.get(tp)
+                self._consumer.seek(tp, stamp.offset if stamp is not None else ends[tp])
+        elif self._from_beginning:
+            await self._consumer.seek_to_beginning(*self.partitions)
+        else:
+            await self._consumer.seek_to_end(*self.partitions)
+
+    async def records(self, idle_timeout: float | None = None) -> AsyncIterator[ConsumerRecord]:
+        """Yield records as they arrive; stop after ``idle_timeout`` seconds without one."""
+        loop = asyncio.get_running_loop()
+        last_seen = loop.time()
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=250)
+            records = [r for part in batch.values() for r in part]
+            if not records:
+                if idle_timeout is not None and loop.time() - last_seen >= idle_timeout:
+                    return
+                continue
+            last_seen = loop.time()
+            for record in sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset)):
+                yield record

@@ -1,0 +1,157 @@
+"""The integration tier: a real Apache Kafka broker (started by ``make test``) and real worker processes.
+
+Each test gets its own topic prefix and consumer group, so tests never see each other's records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.reader import TopicReader
+from agents.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+WIREWATCH = [sys.executable, "-m", "agents"]
+
+
+def _bootstrap() -> str:
+    value = os.environ.get("WIREWATCH_TEST_BOOTSTRAP")
+    if not value:
+        pytest.skip("no test broker: run `make test` (it starts one) or set WIREWATCH_TEST_BOOTSTRAP")
+    return value
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Namespace:
+    """One test's private slice of the broker: topic prefix, group id, env for the CLI and worker."""
+
+    settings: Settings
+    env: dict[str, str]
+    tmp: Path
+    workers: list[Worker] = field(default_factory=list)
+
+    def cli(self, *args: str, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+        """Run ``wirewatch ARGS`` as a real process with this namespace's environment."""
+        return subprocess.run([*WIREWATCH, *args], env=self.env, input=input, capture_output=True,
+                              timeout=timeout, cwd=REPO, check=False)
+
+    def worker(self) -> Worker:
+        """Start ``wirewatch worker`` and wait until it has its partitions."""
+        handle = Worker(self)
+        self.workers.append(handle)
+        handle.start()
+        return handle
+
+    def read(self, topic: str, expected: int, timeout: float = 90.0) -> list[Any]:
+        """Read ``topic`` from the beginning until ``expected`` records arrived (or time runs out)."""
+        return asyncio.run(_read(self.settings, self.settings.topic(topic), expected, timeout))
+
+
+async def _read(settings: Settings, topic: str, expected: int, timeout: float) -> list[Any]:
+    found: list[Any] = []
+    deadline = time.monotonic() + timeout
+    async with TopicReader(settings.kafka_client_options(), [topic], from_beginning=True) as reader:
+        while len(found) < expected and time.monotonic() < deadline:
+            async for record in reader.records(idle_timeout=1.0):
+                found.append(record)
+                if len(found) >= expected:
+                    break
+    return found
+
+
+class Worker:
+    """A real ``wirewatch worker`` process."""
+
+    def __init__(self, namespace: Namespace) -> None:
+        self.namespace = namespace
+        self.port = int(namespace.env["WIREWATCH_WEB_PORT"])
+        self.log_path = namespace.tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the process and wait for ``/ready`` (it has partitions assigned)."""
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen([*WIREWATCH, "worker"], env=self.namespace.env, stdout=log,
+                                        stderr=subprocess.STDOUT, cwd=REPO)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker exited with {self.process.returncode}:\n{self.log()}")
+            if self._ready():
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"worker not ready after {timeout}s:\n{self.log()}")
+
+    def _ready(self) -> bool:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ready", timeout=1) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def metrics(self) -> str:
+        """The worker's Prometheus text."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:  # noqa: S310
+            return str(response.read().decode())
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int | None:
+        """Signal the process and wait for it to exit."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        """The worker's output so far (for failure messages)."""
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def namespace(tmp_path: Path) -> Iterator[Namespace]:
+    """A fresh topic prefix, group id and web port on the test broker, with its topics created."""
+    bootstrap = _bootstrap()
+    tag = uuid.uuid4().hex[:10]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    env.update({
+        "WIREWATCH_KAFKA_BOOTSTRAP": bootstrap,
+        "WIREWATCH_TOPIC_PREFIX": f"t{tag}.",
+        "WIREWATCH_APP_ID": f"wirewatch-test-{tag}",
+        "WIREWATCH_WEB_PORT": str(_free_port()),
+        "WIREWATCH_DATA_DIR": str(tmp_path / "faust"),
+        "WIREWATCH_PARTITIONS": "3",
+        "PYTHONUNBUFFERED": "1",
+    })
+    settings = Settings(kafka_bootstrap=bootstrap, topic_prefix=f"t{tag}.", app_id=f"wirewatch-test-{tag}")
+    space = Namespace(settings=settings, env=env, tmp=tmp_path)
+    created = space.cli("topics", "create")
+    assert created.returncode == 0, created.stderr.decode()
+    yield space
+    for worker in space.workers:
+        worker.stop(signal.SIGKILL, timeout=10)
