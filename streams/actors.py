@@ -1,41 +1,81 @@
 """Stage ``wirewatch.actors.v1``: people, organisations and countries, one actor per real entity.
 
-Mentions come from spaCy NER and from scanning the text for knowledge-base names, descriptors
-("the UN chief") and metonyms ("the Kremlin" -> Russia). Within an article, a surname or a
-title-only mention ("the foreign minister") joins the actor it refers to; an entity outside the
-knowledge base gets a stable id derived from its type and name (``ww:person:mauro-vieira``).
+Mentions come from spaCy NER (boundaries and types corrected by :func:`streams.nlp.refine_entities`)
+and from scanning the text for knowledge-base names, descriptors ("the UN chief") and metonyms
+("the Kremlin" -> Russia). Within an article every other mention of a person named in full -- the
+surname alone, the name in an all-caps headline, "Li" after "Li Peng" -- joins that person, and a
+title-only mention ("the foreign minister") joins the person holding the title. An entity outside
+the knowledge base gets a stable id from its type and name (``ww:person:mauro-vieira``). Places in
+the dateline ("KYIV, Ukraine (AP) —") are not actors, and a capital after "in"/"to"/"from" is a
+place, not a government.
+
+A mention that only names someone's affiliation ("Putin" in "Putin's spokesman", "Australia" in
+"Penny Wong, Australia's foreign minister") is listed on its actor but kept out of the document's
+mention index, so pronoun and speaker resolution (``doc.last_actor_before``, ``doc.mentions_in``)
+never pick it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemas import Role
 from schemas.enriched import ActorType
 from streams.document import ActorRecord, Document
-from streams.knowledge import KBActor, KBMatch, KnowledgeBase, fold
+from streams.knowledge import KBActor, KBMatch, KnowledgeBase
+from streams.nlp import Entity, refine_entities
 from streams.registry import StageFn, register
 from streams.resources import Resources
 from streams.roles import TITLE_PATTERN, RoleCue, role_after, role_before, title_case
 
 __all__ = ["ActorResolver", "actors_stage", "find_dateline"]
 
-_NER_TYPES: dict[str, ActorType] = {"PERSON": "person", "ORG": "organization", "GPE": "country", "NORP": "group"}
+_NER_TYPES: dict[str, ActorType] = {
+    "PERSON": "person", "ORG": "organization", "GPE": "country", "NORP": "group",
+}
+# Entities that, when they contain a knowledge-base name, mean something else ("Bank of China",
+# "Michael Jordan", "Washington Post").
+_CONTAINER_LABELS = frozenset({"PERSON", "ORG", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"})
 _HONORIFICS = re.compile(
-    r"^(?:(?:mr|mrs|ms|dr|prof|sir|dame|lord|lady|gen|sen|rep|gov|president|minister|king|queen|prince|"
-    r"princess|sheikh|emir|pope|chancellor|premier)\.?\s+)+",
+    r"^(?:(?:mr|mrs|ms|miss|dr|prof|sir|dame|lord|lady|gen|sen|rep|gov|president|minister|king|"
+    r"queen|prince|princess|sheikh|emir|pope|chancellor|premier)\.?\s+)+",
     re.IGNORECASE,
 )
 _POSSESSIVE_END = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
-# "WASHINGTON (Reuters) -", "KYIV, Ukraine —", "BEIJING, March 3 (AP) --"
+# "WASHINGTON (Reuters) -", "KYIV, Ukraine (AP) —", "BEIJING, March 3 (AP) --", "LONDON 1996-08-30"
 _DATELINE = re.compile(
-    r"(?P<place>[A-Z][A-Z.'\- ]{2,}(?:,\s+[A-Z][\w.' -]+?)?)(?:,\s+\w+\.? \d{1,2})?\s*(?:\([^)]{1,40}\))?\s*(?:-{1,2}|\u2014|\u2013)\s*"
+    r"(?P<place>[A-Z][A-Z.'\- ]{2,}?(?:,\s+[A-Z][\w.' -]+?)?)"
+    r"(?:(?:,\s+\w+\.? \d{1,2})?\s*(?:\([^)]{1,40}\))?\s*(?:-{1,2}|\u2014|\u2013)\s*"
+    r"|\s+\d{4}-\d{2}-\d{2}\s*$)",
+    re.MULTILINE,
 )
 _TITLE_ONLY = re.compile(
-    r"\b[Tt]he\s+(?P<affil>(?-i:(?:[A-Z]\.){2,}|[A-Z][\w-]*)\s+)??(?P<title>" + TITLE_PATTERN + r")\b(?!\s+(?-i:[A-Z]))",
+    r"\b[Tt]he\s+(?P<affil>(?-i:(?:[A-Z]\.){2,}|[A-Z][\w-]*)\s+)??(?P<title>" + TITLE_PATTERN
+    + r")\b(?!\s+(?-i:[A-Z]))",
     re.IGNORECASE,
+)
+# Before a capital or a government building, these make it a place ("talks in Beijing").
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|at|to|from|near|into|outside|inside|across|around|via|over|toward|towards|within|"
+    r"throughout|between|visit|visits|visited|visiting|arrived|landed|left|flew|based)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# "Putin's spokesman", "Trump's lawyer": the possessor is an affiliation, not the subject.
+_POSSESSIVE_TITLE_AFTER = re.compile(
+    r"^(?:'s|\u2019s|'|\u2019)\s+(?:(?:[a-z]+|[A-Z][\w-]+)\s+){0,2}?(?:" + TITLE_PATTERN
+    + r"|aide|aides|lawyer|lawyers|attorney|wife|husband|office|government|campaign|spokesperson)\b",
+    re.IGNORECASE,
+)
+_POSSESSIVE_NAME_AFTER = re.compile(r"(?:'s|\u2019s)\s+")
+# "UN Secretary-General António Guterres", "U.S. President Donald Trump"
+_TITLE_NAME_AFTER = re.compile(
+    r"\s+(?:[A-Z][\w-]*\s+){0,2}?(?:" + TITLE_PATTERN + r")\s+(?-i:[A-Z])", re.IGNORECASE,
+)
+# "a spokesman for the Kremlin", "the ambassador of Brazil": the object is an affiliation.
+_TITLE_OF_BEFORE = re.compile(
+    r"\b(?:" + TITLE_PATTERN + r")\s+(?:for|of|to|at)\s+(?:the\s+)?$", re.IGNORECASE,
 )
 
 
@@ -46,6 +86,10 @@ class _Candidate:
     surface: str
     type: ActorType
     kb: KBActor | None
+    #: "kb" (knowledge-base scan), "ner" (spaCy, refined) or "echo" (another mention of a person)
+    source: str = "ner"
+    #: for "echo" candidates: the full-name candidate they repeat
+    echo_of: _Candidate | None = None
 
 
 def find_dateline(doc: Document) -> tuple[int, int] | None:
@@ -67,6 +111,10 @@ def _clean_surface(surface: str) -> str:
     return surface.strip()
 
 
+def _person_name(surface: str) -> str:
+    return _HONORIFICS.sub("", _clean_surface(surface)).strip()
+
+
 class ActorResolver:
     """Resolves an article's mentions to actors; one instance serves many articles."""
 
@@ -75,85 +123,106 @@ class ActorResolver:
 
     def __call__(self, doc: Document) -> None:
         doc.dateline = find_dateline(doc)
-        candidates = self._candidates(doc)
-        surnames = self._person_names(candidates)
-        for cand in candidates:
-            actor = self._actor_for(doc, cand, surnames)
-            if actor is not None:
+        entities = refine_entities(doc.text, doc.entities, self.kb.names, self.kb.is_demonym)
+        candidates = self._candidates(doc, entities)
+        candidates = _with_echoes(doc, candidates, self.kb)
+        person_starts = {c.start for c in candidates if c.type == "person"}
+        records: dict[int, ActorRecord] = {}
+        # full mentions first, so that an echo before its full name (a headline) finds its actor
+        for cand in sorted(candidates, key=lambda c: c.echo_of is not None):
+            actor = self._actor_for(doc, cand, records)
+            if actor is None:
+                continue
+            if _only_affiliation(doc.text, cand, person_starts):
+                _add_affiliation_mention(doc, actor, cand.start, cand.end)
+            else:
                 doc.add_mention(actor, cand.start, cand.end)
         self._read_roles(doc)
         self._title_only_mentions(doc)
 
     # -- mentions ------------------------------------------------------------------------------
-    def _candidates(self, doc: Document) -> list[_Candidate]:
-        taken: list[tuple[int, int]] = []
-        found: list[_Candidate] = []
-        day = doc.article.published.date() if doc.article.published else None
-        del day
-        for start, end, match in self.kb.scan(doc.text):
-            if self._in_dateline(doc, start) or match.kind == "demonym":
+    def _candidates(self, doc: Document, entities: list[Entity]) -> list[_Candidate]:
+        containers = [(e.start, e.end) for e in entities if e.label in _CONTAINER_LABELS]
+        found = [c for c in self._kb_candidates(doc, containers)]
+        taken = [(c.start, c.end) for c in found]
+        for ent in entities:
+            cand = self._ner_candidate(doc, ent)
+            if cand is None or any(s < cand.end and cand.start < e for s, e in taken):
                 continue
-            found.append(_Candidate(start, end, doc.text[start:end], match.actor.type, match.actor))
-            taken.append((start, end))
-        for ent in doc.entities:
-            actor_type = _NER_TYPES.get(ent.label)
-            if actor_type is None or self._in_dateline(doc, ent.start):
-                continue
-            if any(s < ent.end and ent.start < e for s, e in taken):
-                # the KB scan already claimed this text; widen nothing, trust the KB
-                continue
-            surface = _clean_surface(ent.text)
-            if not surface or not surface[:1].isupper():
-                continue
-            match = self.kb.lookup(surface)
-            kb_actor = self._usable(match, ent.label)
-            if kb_actor is None and actor_type in ("country", "group"):
-                # a GPE outside the KB is usually a city or region, a NORP a nationality: not actors
-                continue
-            start = ent.start + (len(ent.text) - len(ent.text.lstrip()))
-            if ent.text.lower().startswith("the "):
-                start += 4
-            end = start + len(_POSSESSIVE_END.sub("", doc.text[start : ent.end].rstrip()))
-            found.append(_Candidate(start, end, doc.text[start:end], kb_actor.type if kb_actor else actor_type, kb_actor))
+            found.append(cand)
         found.sort(key=lambda c: (c.start, -c.end))
         return found
+
+    def _kb_candidates(self, doc: Document, containers: list[tuple[int, int]]) -> list[_Candidate]:
+        found = []
+        for start, end, match in self.kb.scan(doc.text):
+            if match.kind == "demonym" or self._in_dateline(doc, start):
+                continue
+            if any(s <= start and end <= e and e - s > end - start for s, e in containers):
+                continue
+            if match.kind == "metonym" and not self._metonym_is_actor(doc.text, start, end):
+                continue
+            found.append(_Candidate(start, end, doc.text[start:end], match.actor.type, match.actor, "kb"))
+        return found
+
+    @staticmethod
+    def _metonym_is_actor(text: str, start: int, end: int) -> bool:
+        """"Beijing said" is China's government; "talks in Beijing" and "Beijing Normal" are not."""
+        if _LOCATIVE_BEFORE.search(text, max(0, start - 25), start):
+            return False
+        following = text[end:end + 30].lstrip(" ")
+        if following[:1].isupper():
+            return False  # part of a longer name ("Washington Post")
+        preceding = text[max(0, start - 30):start].rstrip(" ")
+        last_word = preceding.rsplit(None, 1)[-1] if preceding.split() else ""
+        return not (last_word[:1].isupper() and last_word.lower() != "the" and not preceding.endswith((".", ",")))
+
+    def _ner_candidate(self, doc: Document, ent: Entity) -> _Candidate | None:
+        actor_type = _NER_TYPES.get(ent.label)
+        if actor_type is None or self._in_dateline(doc, ent.start):
+            return None
+        start, end = ent.start, ent.end
+        if doc.text[start:end].lower().startswith("the "):
+            start += 4
+        end = start + len(_POSSESSIVE_END.sub("", doc.text[start:end].rstrip()))
+        surface = doc.text[start:end]
+        if not surface[:1].isupper():
+            return None
+        kb_actor = self._usable(self.kb.lookup(surface), ent.label)
+        if kb_actor is None and actor_type in ("country", "group"):
+            # a GPE outside the KB is a city or region, a NORP a nationality: not actors
+            return None
+        return _Candidate(start, end, surface, kb_actor.type if kb_actor else actor_type, kb_actor)
 
     @staticmethod
     def _usable(match: KBMatch | None, label: str) -> KBActor | None:
         if match is None or match.kind == "demonym":
             return None
+        if label == "PERSON" and match.actor.type != "person" and match.kind in ("metonym", "descriptor"):
+            return None  # "Kremlin" is a metonym, but spaCy saw a person: trust neither
         return match.actor
 
     @staticmethod
     def _in_dateline(doc: Document, position: int) -> bool:
         return doc.dateline is not None and doc.dateline[0] <= position < doc.dateline[1]
 
-    @staticmethod
-    def _person_names(candidates: list[_Candidate]) -> dict[str, str]:
-        """Map each surname and given name of multi-word person names to the full name."""
-        names: dict[str, str] = {}
-        for cand in candidates:
-            if cand.type != "person" or cand.kb is not None:
-                continue
-            words = _HONORIFICS.sub("", cand.surface).split()
-            if len(words) >= 2:
-                full = " ".join(words)
-                names.setdefault(fold(words[-1]).lower(), full)
-        return names
-
-    def _actor_for(self, doc: Document, cand: _Candidate, surnames: dict[str, str]) -> ActorRecord | None:
+    # -- actors --------------------------------------------------------------------------------
+    def _actor_for(self, doc: Document, cand: _Candidate, records: dict[int, ActorRecord]) -> ActorRecord | None:
+        if cand.echo_of is not None:
+            record = records.get(id(cand.echo_of))
+            if record is not None:
+                records[id(cand)] = record
+            return record
         if cand.kb is not None:
-            return self._kb_record(doc, cand.kb)
-        name = _HONORIFICS.sub("", cand.surface).strip() if cand.type == "person" else cand.surface
-        if not name:
-            return None
-        if cand.type == "person" and len(name.split()) == 1:
-            name = surnames.get(fold(name).lower(), name)
-        actor_id = f"ww:{cand.type}:{_slug(name)}"
-        existing = doc.actors.get(actor_id)
-        if existing is not None:
-            return existing
-        return ActorRecord(id=actor_id, name=name, type=cand.type)
+            record = self._kb_record(doc, cand.kb)
+        else:
+            name = _person_name(cand.surface) if cand.type == "person" else _clean_surface(cand.surface)
+            if not name:
+                return None
+            actor_id = f"ww:{cand.type}:{_slug(name)}"
+            record = doc.actors.get(actor_id) or ActorRecord(id=actor_id, name=name, type=cand.type)
+        records[id(cand)] = record
+        return record
 
     def _kb_record(self, doc: Document, kb_actor: KBActor) -> ActorRecord:
         existing = doc.actors.get(kb_actor.id)
@@ -229,7 +298,135 @@ class ActorResolver:
         return None
 
 
-@register("wirewatch.actors.v1", version="1.0.0")
+def _only_affiliation(text: str, cand: _Candidate, person_starts: set[int]) -> bool:
+    """True if the mention only says whom someone else belongs to.
+
+    "Putin" in "Putin's spokesman", "India" in "India's Subrahmanyam Jaishankar", "UN" in "UN
+    Secretary-General António Guterres", "the Kremlin" in "a spokesman for the Kremlin".
+    """
+    end = min(len(text), cand.end + 80)
+    if _POSSESSIVE_TITLE_AFTER.match(text, cand.end, end):
+        return True
+    possessive = _POSSESSIVE_NAME_AFTER.match(text, cand.end, end)
+    if possessive and possessive.end() in person_starts:
+        return True
+    if cand.type != "person" and _TITLE_NAME_AFTER.match(text, cand.end, end):
+        return True
+    return bool(_TITLE_OF_BEFORE.search(text, max(0, cand.start - 60), cand.start))
+
+
+def _add_affiliation_mention(doc: Document, actor: ActorRecord, start: int, end: int) -> None:
+    """List the span on the actor without indexing it as a mention (see the module docstring)."""
+    actor = doc.actors.setdefault(actor.id, actor)
+    actor.mentions.append((start, end))
+
+
+# -- other mentions of a person named in full ----------------------------------------------------
+def _with_echoes(doc: Document, candidates: list[_Candidate], kb: KnowledgeBase) -> list[_Candidate]:
+    """``candidates`` plus every other mention of a person named in full, linked to that person.
+
+    A short form ("Guterres", "Li") or the full name again -- also in an all-caps headline --
+    joins the nearest full mention before it (else the first after it). A short form that spaCy
+    typed as something else, or missed, becomes a mention of the person; one inside a longer
+    name ("Jones Medical", "Tom Jones") does not.
+    """
+    keys: dict[str, list[_Candidate]] = {}
+    for cand in candidates:
+        if cand.type != "person":
+            continue
+        for key in _short_forms(cand, kb):
+            keys.setdefault(key, []).append(cand)
+    if not keys:
+        return candidates
+    pattern = re.compile(
+        r"(?<![\w'\u2019-])(?:" + "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+        + r")(?![\w\u2019-]|'\w\w)"
+    )
+    by_span = {(c.start, c.end): c for c in candidates}
+    spans = sorted(by_span)
+    result = list(candidates)
+    replaced: dict[tuple[int, int], _Candidate] = {}
+    for match in pattern.finditer(doc.text):
+        start, end = match.span()
+        if doc.dateline is not None and doc.dateline[0] <= start < doc.dateline[1]:
+            continue
+        full = _nearest(keys[match.group()], start)
+        if full is None or (full.start, full.end) == (start, end):
+            continue
+        while (full.start, full.end) in replaced and replaced[(full.start, full.end)].echo_of is not None:
+            full = replaced[(full.start, full.end)].echo_of  # type: ignore[assignment]
+        existing = by_span.get((start, end))
+        if existing is not None:
+            if existing.type == "person" and existing.kb is None and _is_short(existing, full):
+                replaced[(start, end)] = replace(existing, echo_of=full, source="echo")
+            elif existing.kb is None or existing.kb.type != "country":
+                replaced[(start, end)] = replace(existing, type="person", kb=None, echo_of=full, source="echo")
+            continue
+        if _overlaps_any(spans, start, end) or _inside_longer_name(doc.text, start, end):
+            continue
+        result.append(_Candidate(start, end, doc.text[start:end], "person", None, "echo", full))
+    result = [replaced.get((c.start, c.end), c) for c in result]
+    result.sort(key=lambda c: (c.start, -c.end))
+    return result
+
+
+def _short_forms(cand: _Candidate, kb: KnowledgeBase) -> list[str]:
+    """The full name, its upper-case form and its surname (the family name first in "Li Peng")."""
+    words = _person_name(cand.surface).split()
+    if len(words) < 2:
+        return []
+    full = " ".join(words)
+    family = words[0] if words[0] in kb.names.family_first and len(words) == 2 else words[-1]
+    if family.lower() in ("jr", "jr.", "sr", "sr.", "ii", "iii") and len(words) > 2:
+        family = words[-2]
+    forms = [full, full.upper()]
+    if len(family) > 1 and not family.endswith("."):
+        forms += [family, family.upper()]
+    return forms
+
+
+def _is_short(existing: _Candidate, full: _Candidate) -> bool:
+    return len(existing.surface) < len(full.surface) or existing.surface.isupper()
+
+
+def _nearest(fulls: list[_Candidate], position: int) -> _Candidate | None:
+    before = [c for c in fulls if c.start < position]
+    if before:
+        return before[-1]
+    return fulls[0] if fulls else None
+
+
+def _overlaps_any(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans if s < end + 200 and e > start - 200)
+
+
+def _inside_longer_name(text: str, start: int, end: int) -> bool:
+    """True if capitalised words run on either side ("Tom Jones", "Jones Medical")."""
+    if text[start:end].isupper():
+        return False  # a headline in capitals: every word is capitalised
+    after = text[end:end + 2]
+    if after[:1] == " " and after[1:2].isupper():
+        return True
+    before = text[max(0, start - 30):start]
+    if not before.endswith(" "):
+        return False
+    words = before.split()
+    if not words:
+        return False
+    previous = words[-1]
+    return previous[:1].isupper() and previous.rstrip(".").lower() not in _TITLE_LIKE and not (
+        before.rstrip().endswith((".", ":", ";", "!", "?", '"')))
+
+
+# Capitalised words before a surname that do not make it part of a longer name.
+_TITLE_LIKE = frozenset(
+    """mr mrs ms miss dr prof president minister premier chancellor king queen prince sheikh coach
+    gen sen rep gov captain capt judge justice father archbishop bishop cardinal mayor governor
+    lord lady sir dame said says told but and when while as if after before then so""".split()
+)
+
+
+@register("wirewatch.actors.v1", version="1.1.0")
 def actors_stage(resources: Resources) -> StageFn:
     """Fill ``doc.actors`` (and their mentions and roles) from NER and the knowledge base."""
     return ActorResolver(resources.knowledge_base)

@@ -1,7 +1,10 @@
 """The actor knowledge base: canonical actors with aliases, roles, demonyms and metonyms.
 
 Shipped as ``streams/data/actors.yaml``; users point ``WIREWATCH_ACTORS_FILE`` at their own copy
-to extend it. Lookups fold case only where the KB string is not an acronym, and fold accents, so
+to extend it. Two more shipped files complete it: ``countries.yaml`` (every ISO 3166 country, so a
+country outside the actors file is still a country, with its alpha-3 code, demonyms and capital)
+and ``given_names.yaml`` (a given-name gazetteer that tells "Florian Rousseau" from "Florian
+Airlines"). Lookups fold case only where the KB string is a short acronym, and fold accents, so
 "Antonio Guterres" finds "António Guterres".
 """
 
@@ -14,25 +17,38 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.enriched import ActorType
+from schemas.errors import ConfigError
 from streams.datafile import load_entries
 
 __all__ = [
     "DEFAULT_ACTORS_FILE",
+    "DEFAULT_COUNTRIES_FILE",
+    "DEFAULT_NAMES_FILE",
+    "CountryEntry",
     "KBActor",
     "KBMatch",
     "KBRole",
     "KnowledgeBase",
+    "NameGazetteer",
     "fold",
+    "load_countries",
+    "load_name_gazetteer",
 ]
 
 DEFAULT_ACTORS_FILE = Path(__file__).parent / "data" / "actors.yaml"
+DEFAULT_COUNTRIES_FILE = Path(__file__).parent / "data" / "countries.yaml"
+DEFAULT_NAMES_FILE = Path(__file__).parent / "data" / "given_names.yaml"
 
 MatchKind = Literal["name", "alias", "demonym", "metonym", "descriptor"]
 _KIND_RANK = {"name": 0, "alias": 1, "descriptor": 2, "metonym": 3, "demonym": 4}
 _TOKEN = re.compile(r"(?:\w\.){2,}|\w+(?:['\u2019]\w+)*|[^\w\s]")
+# All-caps tokens up to this length are kept as acronyms ("US", "WHO", "NATO"); longer ones are
+# folded like words, so "CHINA" in an all-caps headline still finds "China".
+_ACRONYM_MAX = 4
 
 
 class KBRole(BaseModel):
@@ -68,6 +84,30 @@ class KBActor(BaseModel):
     roles: list[KBRole] = Field(default_factory=list)
 
 
+class CountryEntry(BaseModel):
+    """One country of ``countries.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    aliases: list[str] = Field(default_factory=list)
+    demonyms: list[str] = Field(default_factory=list)
+    capital: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NameGazetteer:
+    """Given names ("Florian") and family names written first ("Li" in "Li Peng")."""
+
+    given: frozenset[str] = frozenset()
+    family_first: frozenset[str] = frozenset()
+
+    def starts_name(self, token: str) -> bool:
+        """True if ``token`` is a given name or a family name that opens a name."""
+        return token in self.given or token in self.family_first
+
+
 @dataclass(frozen=True, slots=True)
 class KBMatch:
     """A knowledge-base entry found for a surface string, and how it was named."""
@@ -87,17 +127,73 @@ def _key(surface: str) -> tuple[str, ...]:
     tokens = _TOKEN.findall(fold(surface))
     if tokens and tokens[0].lower() == "the":
         tokens = tokens[1:]
-    return tuple(t if (t.isupper() and len(t) > 1) else t.lower() for t in tokens)
+    return tuple(_fold_token(t) for t in tokens)
+
+
+def _fold_token(token: str) -> str:
+    if token.isupper() and 1 < len(token.rstrip(".")) <= _ACRONYM_MAX:
+        return token
+    if token.isupper() and "." in token:
+        return token  # "U.S.", "U.N."
+    return token.lower()
+
+
+def load_countries(path: Path = DEFAULT_COUNTRIES_FILE) -> list[CountryEntry]:
+    """Load and validate ``countries.yaml``; raises ``ConfigError`` naming file, line and field."""
+    return load_entries(path, "countries", CountryEntry)[1]
+
+
+def load_name_gazetteer(path: Path = DEFAULT_NAMES_FILE) -> NameGazetteer:
+    """Load ``given_names.yaml`` (lists ``given_names`` and ``family_first`` of strings).
+
+    Raises:
+        ConfigError: the file is unreadable, or a list or an item has the wrong type
+            (the message names file, line and field).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    lists: dict[str, frozenset[str]] = {"given_names": frozenset(), "family_first": frozenset()}
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{path}:1: expected a mapping with a 'given_names' list")
+    for key_node, value_node in root.value:
+        if key_node.value not in lists:
+            continue
+        where = f"{path}:{value_node.start_mark.line + 1}: {key_node.value}"
+        if not isinstance(value_node, yaml.SequenceNode):
+            raise ConfigError(f"{where}: expected a list of names")
+        names = []
+        for index, item in enumerate(value_node.value):
+            if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
+                raise ConfigError(f"{path}:{item.start_mark.line + 1}: {key_node.value}[{index}]: "
+                                  "expected a name (a string)")
+            names.append(item.value)
+        lists[key_node.value] = frozenset(names)
+    return NameGazetteer(given=lists["given_names"], family_first=lists["family_first"])
 
 
 class KnowledgeBase:
     """Actors by id, and every name form they go by, indexed for lookup and text scanning."""
 
-    def __init__(self, actors: list[KBActor], as_of: str | None = None) -> None:
+    def __init__(
+        self,
+        actors: list[KBActor],
+        as_of: str | None = None,
+        countries: list[CountryEntry] | None = None,
+        names: NameGazetteer | None = None,
+    ) -> None:
+        actors = _with_countries(actors, countries or [])
         self.actors = {a.id: a for a in actors}
         self.as_of = as_of
+        self.names = names or NameGazetteer()
         self._by_name: dict[str, KBActor] = {}
         self._surfaces: dict[tuple[str, ...], KBMatch] = {}
+        self._capitals: set[str] = set()
+        self._demonyms: set[str] = set()
         for actor in actors:
             self._by_name.setdefault(actor.name.lower(), actor)
             self._index(actor.name, actor, "name")
@@ -109,13 +205,43 @@ class KnowledgeBase:
                 self._index(metonym, actor, "metonym")
             for descriptor in actor.descriptors:
                 self._index(descriptor, actor, "descriptor")
+            if actor.capital:
+                self._capitals.add(fold(actor.capital).lower())
+            self._demonyms.update(fold(d) for d in actor.demonyms)
         self.max_tokens = max((len(k) for k in self._surfaces), default=1)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_ACTORS_FILE) -> KnowledgeBase:
-        """Load and validate an actors file; raises ``ConfigError`` naming file, line and field."""
+    def load(
+        cls,
+        path: Path = DEFAULT_ACTORS_FILE,
+        countries_file: Path | None = DEFAULT_COUNTRIES_FILE,
+        names_file: Path | None = DEFAULT_NAMES_FILE,
+    ) -> KnowledgeBase:
+        """Load and validate an actors file, completed by the country list and name gazetteer.
+
+        Args:
+            path: the actors file.
+            countries_file: ``countries.yaml`` (``None``: only the actors file's countries).
+            names_file: ``given_names.yaml`` (``None``: no given-name gazetteer).
+
+        Raises:
+            ConfigError: a file is invalid (the message names file, line and field).
+        """
         data, actors = load_entries(path, "actors", KBActor)
-        return cls(actors, as_of=str(data.get("as_of")) if data.get("as_of") else None)
+        return cls(
+            actors,
+            as_of=str(data.get("as_of")) if data.get("as_of") else None,
+            countries=load_countries(countries_file) if countries_file else None,
+            names=load_name_gazetteer(names_file) if names_file else None,
+        )
+
+    def is_capital(self, surface: str) -> bool:
+        """True if ``surface`` names a country's capital ("KYIV", "Washington")."""
+        return fold(surface).lower() in self._capitals
+
+    def is_demonym(self, word: str) -> bool:
+        """True if ``word`` is a nationality word ("Brazilian", "Frenchman")."""
+        return fold(word) in self._demonyms
 
     def _index(self, surface: str, actor: KBActor, kind: MatchKind) -> None:
         key = _key(surface)
@@ -166,3 +292,30 @@ class KnowledgeBase:
         if day is None:
             return [r for r in actor.roles if r.end is None]
         return [r for r in actor.roles if r.current_on(day)]
+
+
+def _with_countries(actors: list[KBActor], countries: list[CountryEntry]) -> list[KBActor]:
+    """``actors`` plus every listed country they lack; known countries gain the listed names."""
+    by_code = {a.country: i for i, a in enumerate(actors) if a.type == "country" and a.country}
+    merged = list(actors)
+    for entry in countries:
+        index = by_code.get(entry.iso3)
+        if index is None:
+            merged.append(KBActor(
+                id=f"ww:country:{entry.iso3.lower()}", name=entry.name, type="country",
+                country=entry.iso3, aliases=entry.aliases, demonyms=entry.demonyms,
+                capital=entry.capital,
+            ))
+            continue
+        known = merged[index]
+        merged[index] = known.model_copy(update={
+            "aliases": _union(known.aliases, [entry.name, *entry.aliases]),
+            "demonyms": _union(known.demonyms, entry.demonyms),
+            "capital": known.capital or entry.capital,
+        })
+    return merged
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    seen = {fold(x).lower() for x in first}
+    return first + [x for x in second if fold(x).lower() not in seen and x != ""]
