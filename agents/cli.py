@@ -47,8 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_RUNTIME
     except Exception as exc:
         if type(exc).__module__.startswith("aiokafka"):
-            print(f"wirewatch: Kafka error: {type(exc).__name__}: {exc} (is the broker running? "
-                  "scripts/kafka start; WIREWATCH_KAFKA_BOOTSTRAP)", file=sys.stderr)
+            hint = (" (is the broker running? scripts/kafka start; WIREWATCH_KAFKA_BOOTSTRAP)"
+                    if "Connection" in type(exc).__name__ else "")
+            print(f"wirewatch: Kafka error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
             return EXIT_RUNTIME
         raise
 

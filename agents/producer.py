@@ -12,8 +12,7 @@ __all__ = ["produce"]
 
 async def produce(settings: Any, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
     """Send every ``(key, value)`` to ``topic`` and wait until all are acknowledged."""
-    producer = AIOKafkaProducer(acks="all", enable_idempotence=True,
-                                max_request_size=settings.max_record_bytes * 2, **settings.kafka_client_options())
+    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **settings.kafka_client_options())
     await producer.start()
     try:
         futures = [await producer.send(topic, value=value, key=key) for key, value in records]

@@ -89,9 +89,9 @@ class Worker:
 
     def start(self, timeout: float = 120.0) -> None:
         """Start the process and wait for ``/ready`` (it has partitions assigned)."""
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen([*WIREWATCH, "worker"], env=self.namespace.env, stdout=log,
-                                        stderr=subprocess.STDOUT, cwd=REPO)
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen([*WIREWATCH, "worker"], env=self.namespace.env, stdout=log,
+                                            stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -148,6 +148,8 @@ def namespace(tmp_path: Path) -> Iterator[Namespace]:
         "WIREWATCH_PARTITIONS": "3",
         "PYTHONUNBUFFERED": "1",
     })
+    if os.environ.get("WIREWATCH_TEST_STAGES"):  # e.g. to isolate a stage while debugging
+        env["WIREWATCH_STAGES"] = os.environ["WIREWATCH_TEST_STAGES"]
     settings = Settings(kafka_bootstrap=bootstrap, topic_prefix=f"t{tag}.", app_id=f"wirewatch-test-{tag}")
     space = Namespace(settings=settings, env=env, tmp=tmp_path)
     created = space.cli("topics", "create")
