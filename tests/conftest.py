@@ -35,3 +35,11 @@ def eval_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"evaluation data not found at {path}")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _clean_wirewatch_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests build their settings explicitly: a developer's WIREWATCH_* variables must not leak in."""
+    for name in list(os.environ):
+        if name.startswith("WIREWATCH_") and not name.startswith(("WIREWATCH_TEST_", "WIREWATCH_EVAL_DIR")):
+            monkeypatch.delenv(name)

@@ -1,0 +1,53 @@
+"""The wirewatch command's offline parts: help, extract, exit statuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from agents.cli import main
+from schemas import EnrichedArticle
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("worker", "publish", "tail", "extract", "topics", "eval"):
+        assert command in out
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+
+
+def test_extract_prints_one_enriched_record_per_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(REPO / "samples" / "peace_talks.json")]) == 0
+    captured = capsys.readouterr()
+    records = [EnrichedArticle.model_validate(orjson.loads(line)) for line in captured.out.splitlines()]
+    assert [r.uri.rsplit(":", 1)[1] for r in records] == ["geneva-talks-1", "delegation-2", "markets-3"]
+    assert "extracted 3 article(s)" in captured.err
+
+
+def test_extract_rejects_bad_input_with_status_2_and_location(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"uri": "u", "headline": 1}')
+    assert main(["extract", str(path)]) == 2
+    assert f"{path}: invalid-article: field 'headline'" in capsys.readouterr().err
+
+
+def test_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", "/nonexistent/file.json"]) == 2
+    assert "/nonexistent/file.json" in capsys.readouterr().err
+
+
+def test_bad_configuration_names_the_setting(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("WIREWATCH_ACTORS_FILE", "/nonexistent/actors.yaml")
+    assert main(["extract", str(REPO / "samples" / "peace_talks.json")]) == 2
+    assert "/nonexistent/actors.yaml" in capsys.readouterr().err
