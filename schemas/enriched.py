@@ -85,6 +85,7 @@ class EnrichedArticle(PublishedModel):
     language: str | None = None
     source_name: str | None = None
     version: str | None = None
+    pubstatus: str | None = Field(None, description="ninjs pubstatus; 'canceled' or 'withheld' records carry no findings")
     extractor: dict[str, str] = Field(description="registered stage name -> implementation version")
     ingested_at: AwareDatetime = Field(description="when the article landed on the input topic")
     processed_at: AwareDatetime = Field(description="when this record was produced")

@@ -16,6 +16,9 @@ from streams.resources import Resources
 
 __all__ = ["DEFAULT_STAGES", "Pipeline"]
 
+#: ninjs pubstatus values for which nothing is extracted: the record only tells consumers to retract
+WITHDRAWN = frozenset({"canceled", "cancelled", "withheld"})
+
 DEFAULT_STAGES = (
     "wirewatch.ner.v1",
     "wirewatch.actors.v1",
@@ -42,8 +45,12 @@ class Pipeline:
         return doc
 
     def extract(self, article: Article, ingested_at: datetime | None = None) -> EnrichedArticle:
-        """Extract the findings of one article into the published record."""
-        doc = self.analyse(article)
+        """Extract the findings of one article into the published record.
+
+        A withdrawn article (ninjs ``pubstatus`` canceled or withheld) yields a record with no findings.
+        """
+        withdrawn = (article.pubstatus or "").lower() in WITHDRAWN
+        doc = Document.from_article(article) if withdrawn else self.analyse(article)
         now = utcnow()
         return EnrichedArticle(
             uri=article.uri,
@@ -53,6 +60,7 @@ class Pipeline:
             language=article.language,
             source_name=article.source.name if article.source else None,
             version=article.version,
+            pubstatus=article.pubstatus,
             extractor=self.extractor,
             ingested_at=ingested_at or now,
             processed_at=now,
