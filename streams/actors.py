@@ -67,7 +67,7 @@ _LOCATIVE_BEFORE = re.compile(
 )
 # "Putin's spokesman", "Trump's lawyer": the possessor is an affiliation, not the subject.
 _POSSESSIVE_TITLE_AFTER = re.compile(
-    r"^(?:'s|\u2019s|'|\u2019)\s+(?:(?:[a-z]+|[A-Z][\w-]+)\s+){0,2}?(?:" + TITLE_PATTERN
+    r"(?:'s|\u2019s|'|\u2019)\s+(?:(?:[a-z]+|[A-Z][\w-]+)\s+){0,2}?(?:" + TITLE_PATTERN
     + r"|aide|aides|lawyer|lawyers|attorney|wife|husband|office|government|campaign|spokesperson)\b",
     re.IGNORECASE,
 )
@@ -203,7 +203,10 @@ class ActorResolver:
         surface = doc.text[start:end]
         if not surface[:1].isupper():
             return None
-        kb_actor = self._usable(self.kb.lookup(surface), ent.label)
+        match = self.kb.lookup(surface)
+        if match is not None and match.kind == "metonym" and not self._metonym_is_actor(doc.text, start, end):
+            return None
+        kb_actor = self._usable(match, ent.label)
         if kb_actor is None and actor_type in ("country", "group"):
             # a GPE outside the KB is a city or region, a NORP a nationality: not actors
             return None
@@ -268,8 +271,8 @@ class ActorResolver:
         if country and not actor.country:
             actor.country = country
         if cue.title is None:
-            if not any(r.affiliation == affiliation for r in actor.roles):
-                actor.add_role(Role(title=None, affiliation=affiliation))
+            # ``Role.title`` is required in schema v1, so a bare possessive ("India's X") can only
+            # say which country the person belongs to.
             return
         actor.add_role(Role(title=cue.title, affiliation=affiliation, former=cue.former))
 

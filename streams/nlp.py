@@ -202,8 +202,8 @@ def refine_entities(text: str, entities: list[Entity], lexicon: NameLexicon) -> 
             refined.append(entity)
             continue
         for start, end in _name_pieces(text, entity.start, entity.end):
-            label = _label_for(text[start:end], entity.label, lexicon, (start, end) in teams,
-                               (start, end) in people)
+            in_team_slot = any(s <= start and end <= e for s, e in teams)
+            label = _label_for(text[start:end], entity.label, lexicon, in_team_slot, (start, end) in people)
             start = _strip_leading_titles(text, start, end, label, lexicon)
             if start < end:
                 refined.append(Entity(start, end, label, text[start:end]))
