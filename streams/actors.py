@@ -71,6 +71,8 @@ _POSSESSIVE_TITLE_AFTER = re.compile(
     + r"|aide|aides|lawyer|lawyers|attorney|wife|husband|office|government|campaign|spokesperson)\b",
     re.IGNORECASE,
 )
+# A word as names are written: letters with inner hyphens, apostrophes and dots ("O'Neill", "Jean-Pierre").
+_WORD = re.compile(r"[\w\u00C0-\u024F](?:[\w\u00C0-\u024F.'\u2019-]*[\w\u00C0-\u024F])?")
 _NAME_NEXT = re.compile(r"[ \t]+(?:[A-Z]\.[ \t]*)*[A-Z][\w\u00C0-\u024F'\u2019-]+")
 _POSSESSIVE_NAME_AFTER = re.compile(r"(?:'s|\u2019s)\s+")
 # "UN Secretary-General António Guterres", "U.S. President Donald Trump"
@@ -356,19 +358,15 @@ def _with_echoes(doc: Document, candidates: list[_Candidate], kb: KnowledgeBase)
             keys.setdefault(key, []).append(cand)
     if not keys:
         return candidates
-    pattern = re.compile(
-        r"(?<![\w'\u2019-])(?:" + "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
-        + r")(?![\w\u2019-]|'\w\w)"
-    )
+    longest = max(len(key.split()) for key in keys)
     by_span = {(c.start, c.end): c for c in candidates}
     spans = sorted(by_span)
     result = list(candidates)
     replaced: dict[tuple[int, int], _Candidate] = {}
-    for match in pattern.finditer(doc.text):
-        start, end = match.span()
+    for start, end, surface in _word_runs(doc.text, keys, longest):
         if doc.dateline is not None and doc.dateline[0] <= start < doc.dateline[1]:
             continue
-        full = _nearest(keys[match.group()], start)
+        full = _nearest(keys[surface], start)
         if full is None or (full.start, full.end) == (start, end):
             continue
         while (full.start, full.end) in replaced and replaced[(full.start, full.end)].echo_of is not None:
@@ -386,6 +384,24 @@ def _with_echoes(doc: Document, candidates: list[_Candidate], kb: KnowledgeBase)
     result = [replaced.get((c.start, c.end), c) for c in result]
     result.sort(key=lambda c: (c.start, -c.end))
     return result
+
+
+def _word_runs(text: str, keys: dict[str, list[_Candidate]], longest: int) -> list[tuple[int, int, str]]:
+    """Longest runs of up to ``longest`` space-separated words that are keys, left to right."""
+    words = [(m.start(), m.end() - 2 if m.group().endswith(("'s", "\u2019s")) else m.end())
+             for m in _WORD.finditer(text)]
+    found = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            start, end = words[i][0], words[i + n - 1][1]
+            if text[start:end] in keys:
+                found.append((start, end, text[start:end]))
+                i += n
+                break
+        else:
+            i += 1
+    return found
 
 
 def _short_forms(cand: _Candidate, kb: KnowledgeBase) -> list[str]:

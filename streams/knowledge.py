@@ -130,6 +130,14 @@ def _key(surface: str) -> tuple[str, ...]:
     return tuple(_fold_token(t) for t in tokens)
 
 
+def _token_key(token: str) -> str:
+    """The lookup key of one text token (as :func:`_key` would make it, fast for ASCII)."""
+    if token.isascii():
+        return "" if token.lower() == "the" else _fold_token(token)
+    key = _key(token)
+    return key[0] if key else ""
+
+
 def _fold_token(token: str) -> str:
     if token.isupper() and 1 < len(token.rstrip(".")) <= _ACRONYM_MAX:
         return token
@@ -192,6 +200,7 @@ class KnowledgeBase:
         self.names = names or NameGazetteer()
         self._by_name: dict[str, KBActor] = {}
         self._surfaces: dict[tuple[str, ...], KBMatch] = {}
+        self._first_tokens: dict[str, int] = {}
         self._capitals: set[str] = set()
         self._demonyms: set[str] = set()
         for actor in actors:
@@ -259,6 +268,7 @@ class KnowledgeBase:
         known = self._surfaces.get(key)
         if known is None or _KIND_RANK[kind] < _KIND_RANK[known.kind]:
             self._surfaces[key] = KBMatch(actor, kind)
+        self._first_tokens[key[0]] = max(self._first_tokens.get(key[0], 0), len(key))
 
     def lookup(self, surface: str) -> KBMatch | None:
         """The entry named by exactly ``surface`` (a leading "the" is ignored), if any."""
@@ -272,12 +282,14 @@ class KnowledgeBase:
         """Longest non-overlapping KB surfaces in ``text[start:end]``, as ``(start, end, match)``."""
         end = len(text) if end is None else end
         tokens = [(m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text[start:end])]
-        keys = [_key(t)[0] if _key(t) else "" for _, _, t in tokens]
+        keys = [_token_key(t) for _, _, t in tokens]
         found = []
         i = 0
         while i < len(tokens):
             hit = None
-            for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
+            # most tokens open no KB surface: one dict lookup rules them out
+            longest = self._first_tokens.get(keys[i], 0)
+            for n in range(min(longest, len(tokens) - i), 0, -1):
                 match = self._surfaces.get(tuple(keys[i : i + n]))
                 if match is not None and self._plausible(tokens[i][2], tokens[i + n - 1][2], match):
                     hit = (tokens[i][0], tokens[i + n - 1][1], match)
