@@ -1,0 +1,283 @@
+"""Stage ``wirewatch.stance.v1``: who is for or against whom, and for or against which configured topic.
+
+Two kinds of stance are found, sentence by sentence:
+
+* **actor -> actor.** Every pair of parties (actors, plus nationalities and parties named by an
+  adjective, see :mod:`streams.stance_parties`) in one sentence, at most ``_MAX_PARTIES`` of them,
+  goes through the voice rules and else the trained pair classifier (:mod:`streams.stance_pairs`).
+  A neutral actor->actor stance is published only when an interaction cue ("met", "talks with")
+  links the two; co-occurrence alone gives nothing.
+* **actor -> topic.** A sentence or statement that mentions a configured topic (``topics.yaml``)
+  and carries evaluative language (:mod:`streams.stance_lexicon`: hedges, negation and contrast
+  applied) gives a topic stance. The holder is the statement's speaker when the words are inside
+  a statement, else the party or collective phrase ("Gulf officials") nearest before the cue in
+  the sentence, else a party named right after a closing attribution ("..., said Ruiz"). When the
+  statement itself names no topic, the topics of its sentence and of the previous sentence in the
+  paragraph are its targets ("this round" refers back to the talks).
+
+Evidence is the statement id when the stance rests on a statement by the holder, else the
+``(start, end)`` span of the sentence. Works with ``doc.statements`` empty.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from schemas import ActorRef, Stance, Statement
+from schemas.enriched import Polarity
+from streams.document import Document
+from streams.knowledge import KnowledgeBase
+from streams.registry import StageFn, register
+from streams.resources import Resources
+from streams.stance_lexicon import DEFAULT_LEXICON_FILE, StanceLexicon
+from streams.stance_pairs import (
+    DEFAULT_MODEL_FILE,
+    Direction,
+    PairModel,
+    SentenceView,
+    class_direction,
+    pair_features,
+    voice_rule,
+)
+from streams.stance_parties import Party, find_parties, group_phrase_before
+from streams.stance_parties import register as register_party
+from streams.topics import Topic, TopicHit, TopicLexicon
+
+__all__ = ["StanceFinder", "stance_stage"]
+
+_MAX_PARTIES = 6
+_MAX_PAIR_GAP = 60
+_MIN_TOPIC_SCORE = 0.15
+_INTERACTION = re.compile(
+    r"\b(?:met|meets|meeting|spoke|speaks|talked|talks|held talks|called|phoned|visited|visits|"
+    r"negotiat\w*|hosted|hosts|received|signed|agreed|agreement|deal)\b(?:\s+(?:with|to|by))?",
+    re.IGNORECASE,
+)
+_AGENT = re.compile(r"\s+by\s+(?:the\s+)?")
+_ATTRIBUTION_AFTER = re.compile(
+    r"[,\u201d\"']\s*(?:said|says|added|told|according to|warned|insisted)\s+", re.IGNORECASE
+)
+
+
+@dataclass
+class _Collected:
+    """Stances found so far, one per (holder, target, evidence), the strongest kept."""
+
+    found: dict[tuple[str, str, str], Stance] = field(default_factory=dict)
+
+    def add(self, stance: Stance) -> None:
+        key = (stance.holder.id, stance.target.id, str(stance.evidence))
+        known = self.found.get(key)
+        if known is None or abs(stance.score) > abs(known.score):
+            self.found[key] = stance
+
+
+class StanceFinder:
+    """Finds the stances of one article; one instance serves many articles."""
+
+    def __init__(self, kb: KnowledgeBase, topics: TopicLexicon, lexicon: StanceLexicon, model: PairModel) -> None:
+        self.kb = kb
+        self.topics = topics
+        self.lexicon = lexicon
+        self.model = model
+
+    def __call__(self, doc: Document) -> None:
+        parties = find_parties(doc, self.kb)
+        by_sentence = _group_by_sentence(doc, parties)
+        collected = _Collected()
+        for index, (start, end) in enumerate(doc.sentences):
+            sentence_parties = by_sentence.get(index, [])
+            hits = self.topics.find(doc.text, start, end)
+            if len(sentence_parties) < 2 and not hits and not _has_statement(doc, start, end):
+                continue
+            view = SentenceView(doc.text, start, end, self.lexicon)
+            self._actor_pairs(doc, view, sentence_parties, collected)
+            if hits:
+                self._topic_stance(doc, view, sentence_parties, _topics_of(hits), collected)
+        self._statement_topic_stances(doc, collected)
+        doc.stances = list(collected.found.values())
+
+    # -- actor -> actor ------------------------------------------------------------------------
+    def _actor_pairs(self, doc: Document, view: SentenceView, parties: list[Party], out: _Collected) -> None:
+        chosen = _distinct(parties)[:_MAX_PARTIES]
+        for i, first in enumerate(chosen):
+            for second in chosen[i + 1 :]:
+                if first.actor.id == second.actor.id or first.end > second.start:
+                    continue
+                if len(view.text[first.end : second.start]) > _MAX_PAIR_GAP * 8:
+                    continue
+                direction = self._direction(view, first, second, parties)
+                if direction is None:
+                    if _INTERACTION.search(view.text, first.end, second.start):
+                        self._emit_pair(doc, view, first, second, Direction(True, 0.0), out)
+                    continue
+                holder, target = (first, second) if direction.holder_first else (second, first)
+                self._emit_pair(doc, view, holder, target, direction, out)
+
+    def _direction(self, view: SentenceView, first: Party, second: Party, parties: list[Party]) -> Direction | None:
+        a, b = (first.start, first.end), (second.start, second.end)
+        ruled = voice_rule(view, a, b)
+        if ruled is not None:
+            return ruled
+        others = [(p.start, p.end) for p in parties if p is not first and p is not second]
+        features = pair_features(view, a, b, others, (first.actor.type, second.actor.type))
+        return class_direction(*self.model.decide(features))
+
+    def _emit_pair(
+        self, doc: Document, view: SentenceView, holder: Party, target: Party, direction: Direction, out: _Collected
+    ) -> None:
+        register_party(doc, holder)
+        register_party(doc, target)
+        evidence = _statement_evidence(doc, holder.actor.id, view.start, view.end) or (view.start, view.end)
+        out.add(Stance(holder=holder.actor.ref(), target=target.actor.ref(), target_kind="actor",
+                       polarity=_polarity(direction.score), score=round(direction.score, 3), evidence=evidence))
+
+    # -- actor -> topic ------------------------------------------------------------------------
+    def _topic_stance(
+        self, doc: Document, view: SentenceView, parties: list[Party], topics: list[Topic], out: _Collected
+    ) -> None:
+        clause = self.lexicon.evaluate(view.text, view.start, view.end)
+        if abs(clause.score) < _MIN_TOPIC_SCORE:
+            return
+        cue = max(clause.hits, key=lambda h: abs(h.cue.polarity))
+        statement = _statement_at(doc, cue.start)
+        if statement is not None and statement.speaker is not None:
+            # the statements pass below scores whole statements with their own evidence
+            return
+        holder = (
+            _agent_after(view, parties, cue.end)
+            or self._holder_before(doc, parties, view.start, cue.start)
+            or _party_after(view, parties, cue.end)
+        )
+        if holder is None:
+            return
+        register_party(doc, holder)
+        for topic in topics:
+            out.add(_topic_stance(holder.actor.ref(), topic, clause.score, (view.start, view.end)))
+
+    def _holder_before(self, doc: Document, parties: list[Party], start: int, cue_start: int) -> Party | None:
+        before = [p for p in parties if p.end <= cue_start]
+        group = group_phrase_before(doc, self.kb, start, cue_start)
+        nearest = before[-1] if before else None
+        if group is not None and (nearest is None or group.end > nearest.end):
+            # "Turkish delegates" -> Turkey: reuse the party already found for the modifier
+            same = [p for p in parties if p.start == group.start and p.actor.id == group.actor.id]
+            return same[0] if same else group
+        return nearest
+
+    def _statement_topic_stances(self, doc: Document, out: _Collected) -> None:
+        for statement in doc.statements:
+            if statement.speaker is None:
+                continue
+            start, end = statement.span
+            clause = self.lexicon.evaluate(doc.text, start, end)
+            if abs(clause.score) < _MIN_TOPIC_SCORE:
+                continue
+            topics = _topics_of(self.topics.find(doc.text, start, end)) or self._context_topics(doc, start, end)
+            for topic in topics:
+                out.add(_topic_stance(statement.speaker, topic, clause.score, statement.id))
+
+    def _context_topics(self, doc: Document, start: int, end: int) -> list[Topic]:
+        """Topics of the sentence around a statement and of the sentence before it in the paragraph."""
+        sentence = doc.sentence_of(start)
+        if sentence is None:
+            return []
+        found = self.topics.find(doc.text, sentence[0], max(sentence[1], end))
+        if found:
+            return _topics_of(found)
+        index = doc.sentences.index(sentence)
+        if index == 0 or not _same_paragraph(doc, doc.sentences[index - 1][0], sentence[0]):
+            return []
+        return _topics_of(self.topics.find(doc.text, *doc.sentences[index - 1]))
+
+
+def _topic_stance(holder: ActorRef, topic: Topic, score: float, evidence: str | tuple[int, int]) -> Stance:
+    return Stance(holder=holder, target=ActorRef(id=f"topic:{topic.id}", name=topic.name), target_kind="topic",
+                  polarity=_polarity(score), score=round(score, 3), evidence=evidence)
+
+
+def _polarity(score: float) -> Polarity:
+    if score > 0:
+        return "positive"
+    return "negative" if score < 0 else "neutral"
+
+
+def _topics_of(hits: Iterable[TopicHit]) -> list[Topic]:
+    seen: dict[str, Topic] = {}
+    for hit in hits:
+        seen.setdefault(hit.topic.id, hit.topic)
+    return list(seen.values())
+
+
+def _group_by_sentence(doc: Document, parties: list[Party]) -> dict[int, list[Party]]:
+    starts = [s for s, _ in doc.sentences]
+    grouped: dict[int, list[Party]] = {}
+    for party in parties:
+        index = bisect.bisect_right(starts, party.start) - 1
+        if index >= 0 and party.end <= doc.sentences[index][1]:
+            grouped.setdefault(index, []).append(party)
+    return grouped
+
+
+def _distinct(parties: list[Party]) -> list[Party]:
+    """Parties without nested duplicates, keeping the first mention of each actor per position."""
+    kept: list[Party] = []
+    for party in parties:
+        if kept and party.start < kept[-1].end:
+            continue
+        kept.append(party)
+    return kept
+
+
+def _has_statement(doc: Document, start: int, end: int) -> bool:
+    return any(s.span[0] < end and start < s.span[1] for s in doc.statements)
+
+
+def _statement_at(doc: Document, position: int) -> Statement | None:
+    for statement in doc.statements:
+        if statement.span[0] <= position < statement.span[1]:
+            return statement
+    return None
+
+
+def _statement_evidence(doc: Document, holder_id: str, start: int, end: int) -> str | None:
+    """The id of a statement by ``holder_id`` overlapping the sentence, if any."""
+    for statement in doc.statements:
+        if statement.speaker is not None and statement.speaker.id == holder_id:
+            if statement.span[0] < end and start < statement.span[1]:
+                return statement.id
+    return None
+
+
+def _party_after(view: SentenceView, parties: list[Party], position: int) -> Party | None:
+    """The party named by a closing attribution after ``position`` ('"...," said Ana Ruiz')."""
+    match = _ATTRIBUTION_AFTER.search(view.text, position, view.end)
+    if match is None:
+        return None
+    after = [p for p in parties if p.start >= match.end()]
+    if not after or len(view.text[match.end() : after[0].start].split()) > 4:
+        return None
+    return after[0]
+
+
+def _agent_after(view: SentenceView, parties: list[Party], position: int) -> Party | None:
+    """The agent of a passive cue ("the plan was rejected by Kyiv")."""
+    match = _AGENT.match(view.text, position)
+    if match is None:
+        return None
+    return next((p for p in parties if p.start == match.end()), None)
+
+
+def _same_paragraph(doc: Document, first: int, second: int) -> bool:
+    return "\n" not in doc.text[first:second]
+
+
+@register("wirewatch.stance.v1", version="1.0.0")
+def stance_stage(resources: Resources) -> StageFn:
+    """Fill ``doc.stances`` with actor->actor and actor->topic stances."""
+    lexicon = StanceLexicon.load(getattr(resources, "stance_lexicon_file", DEFAULT_LEXICON_FILE))
+    model = PairModel.load(getattr(resources, "stance_model_file", DEFAULT_MODEL_FILE))
+    return StanceFinder(resources.knowledge_base, resources.topics, lexicon, model)

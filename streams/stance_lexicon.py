@@ -1,0 +1,216 @@
+"""The stance lexicon: cue words by which a holder evaluates an actor or a topic, and their modifiers.
+
+Loaded from ``streams/data/stance_lexicon.yaml`` (format in that file's header). Cues and modifiers
+are each compiled into one regular expression, so finding them in a clause is one ``finditer``.
+:meth:`StanceLexicon.evaluate` scores a clause the way a reader would: a hedge weakens the cue it
+precedes ("guardedly hopeful"), a negator flips it ("no reason to doubt"), and in a contrast the
+main clause outweighs the conceded one ("despite the upbeat communique, delegates were sceptical").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from streams.datafile import load_entries
+
+__all__ = [
+    "DEFAULT_LEXICON_FILE",
+    "ClauseScore",
+    "CueHit",
+    "ModifierHit",
+    "StanceCue",
+    "StanceLexicon",
+    "StanceModifier",
+]
+
+DEFAULT_LEXICON_FILE = Path(__file__).parent / "data" / "stance_lexicon.yaml"
+
+CueTarget = Literal["actor", "topic", "any"]
+ModifierRole = Literal["hedge", "intensifier", "negator", "contrast", "concessive"]
+
+_HEDGE_FACTOR = 0.4
+_INTENSIFIER_FACTOR = 1.3
+# A negated cue keeps less than its full strength: "not hopeful" is milder than "pessimistic".
+_NEGATION_FACTOR = -0.8
+# Weight of a cue in the clause that a contrast overrides ("despite X, ...", "X, but ...").
+_CONCEDED_WEIGHT = 0.25
+_NEGATION_REACH = 3
+_MODIFIER_REACH = 2
+_WORD = re.compile(r"\w+")
+_CLAUSE_BREAK = re.compile(r"[,;:\u2014()]|\s-\s")
+
+
+class StanceCue(BaseModel):
+    """A word or phrase expressing a stance, with its polarity and what it takes as target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cue: str = Field(min_length=1)
+    polarity: float = Field(ge=-1.0, le=1.0)
+    target: CueTarget = "any"
+    voice: Literal["verb", "other"] = "other"
+
+
+class StanceModifier(BaseModel):
+    """A word that changes the cues near it (hedge, intensifier, negator, contrast, concessive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cue: str = Field(min_length=1)
+    role: ModifierRole
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit:
+    """A stance cue found at ``[start, end)``."""
+
+    start: int
+    end: int
+    cue: StanceCue
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierHit:
+    """A modifier found at ``[start, end)``."""
+
+    start: int
+    end: int
+    role: ModifierRole
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseScore:
+    """The stance a clause expresses: ``score`` in [-1, 1] and the cues it rests on."""
+
+    score: float
+    hits: tuple[CueHit, ...]
+
+    @property
+    def evaluative(self) -> bool:
+        """True when the clause contains at least one stance cue."""
+        return bool(self.hits)
+
+
+class StanceLexicon:
+    """Stance cues and modifiers compiled for fast scanning."""
+
+    def __init__(self, cues: list[StanceCue], modifiers: list[StanceModifier]) -> None:
+        self.cues = cues
+        self.modifiers = modifiers
+        self._cue_pattern = _compile([c.cue for c in cues])
+        self._modifier_pattern = _compile([m.cue for m in modifiers])
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_LEXICON_FILE) -> StanceLexicon:
+        """Load and validate a lexicon file; raises ``ConfigError`` naming file, line and field."""
+        _, cues = load_entries(path, "cues", StanceCue)
+        _, modifiers = load_entries(path, "modifiers", StanceModifier)
+        return cls(cues, modifiers)
+
+    def find_cues(self, text: str, start: int = 0, end: int | None = None) -> list[CueHit]:
+        """Every stance cue in ``text[start:end]``, in text order."""
+        end = len(text) if end is None else end
+        return [
+            CueHit(m.start(), m.end(), self.cues[int(m.lastgroup[1:])])
+            for m in self._cue_pattern.finditer(text, start, end)
+            if m.lastgroup is not None
+        ]
+
+    def find_modifiers(self, text: str, start: int = 0, end: int | None = None) -> list[ModifierHit]:
+        """Every modifier in ``text[start:end]``, in text order."""
+        end = len(text) if end is None else end
+        return [
+            ModifierHit(m.start(), m.end(), self.modifiers[int(m.lastgroup[1:])].role)
+            for m in self._modifier_pattern.finditer(text, start, end)
+            if m.lastgroup is not None
+        ]
+
+    def evaluate(
+        self, text: str, start: int, end: int, targets: frozenset[CueTarget] = frozenset({"topic", "any"})
+    ) -> ClauseScore:
+        """Score the stance ``text[start:end]`` expresses, from its cues whose target is in ``targets``.
+
+        Returns:
+            The clipped weighted sum of the cues' polarities, after hedges, intensifiers,
+            negation and contrast, and the cues used.
+        """
+        hits = [h for h in self.find_cues(text, start, end) if h.cue.target in targets]
+        if not hits:
+            return ClauseScore(0.0, ())
+        modifiers = [m for m in self.find_modifiers(text, start, end) if not _inside_any(m, hits)]
+        total = sum(
+            self.cue_value(text, hit, modifiers) * _clause_weight(text, hit, modifiers, end) for hit in hits
+        )
+        return ClauseScore(max(-1.0, min(1.0, total)), tuple(hits))
+
+    @staticmethod
+    def cue_value(text: str, hit: CueHit, modifiers: list[ModifierHit]) -> float:
+        """The polarity of ``hit`` after the hedges, intensifiers and negators just before it."""
+        value = hit.cue.polarity
+        for modifier in modifiers:
+            if modifier.end > hit.start:
+                break
+            gap = _words_between(text, modifier.end, hit.start)
+            if gap is None:
+                continue
+            if modifier.role == "negator" and gap <= _NEGATION_REACH:
+                value *= _NEGATION_FACTOR
+            elif modifier.role == "hedge" and gap <= _MODIFIER_REACH:
+                value *= _HEDGE_FACTOR
+            elif modifier.role == "intensifier" and gap <= _MODIFIER_REACH:
+                value *= _INTENSIFIER_FACTOR
+        return max(-1.0, min(1.0, value))
+
+
+def _compile(phrases: list[str]) -> re.Pattern[str]:
+    # Longest phrases first, because regex alternation takes the first alternative that matches.
+    order = sorted(range(len(phrases)), key=lambda i: len(phrases[i]), reverse=True)
+    parts = [f"(?P<g{i}>{_phrase_pattern(phrases[i])})" for i in order]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _phrase_pattern(phrase: str) -> str:
+    words = [_word_pattern(w) for w in phrase.strip().split()]
+    # "n't" is glued to its verb ("wasn't"), every other cue starts a word
+    head = "" if phrase.startswith(("n't", "n\u2019t")) else r"(?<![\w'\u2019])"
+    tail = "" if phrase.strip().endswith("*") else r"(?![\w'\u2019])"
+    return head + r"[\s-]+".join(words) + tail
+
+
+def _word_pattern(word: str) -> str:
+    if word.startswith("(") and word.endswith(")"):
+        return "(?:" + "|".join(re.escape(w) for w in word[1:-1].split("|")) + ")"
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"\w*"
+    if word.startswith("n't") or word.startswith("n\u2019t"):
+        return r"n['\u2019]t"
+    return re.escape(word)
+
+
+def _inside_any(modifier: ModifierHit, hits: list[CueHit]) -> bool:
+    return any(h.start <= modifier.start and modifier.end <= h.end for h in hits)
+
+
+def _words_between(text: str, start: int, end: int) -> int | None:
+    """Number of words in ``text[start:end]``, or None when a clause break lies between."""
+    if _CLAUSE_BREAK.search(text, start, end):
+        return None
+    return len(_WORD.findall(text, start, end))
+
+
+def _clause_weight(text: str, hit: CueHit, modifiers: list[ModifierHit], end: int) -> float:
+    """Down-weight a cue that sits in a clause a contrast overrides."""
+    for modifier in modifiers:
+        if modifier.role == "contrast" and modifier.start > hit.end:
+            return _CONCEDED_WEIGHT
+        if modifier.role == "concessive" and modifier.end <= hit.start:
+            # the conceded clause runs from the marker to the next clause break
+            brk = _CLAUSE_BREAK.search(text, modifier.end, end)
+            if brk is not None and hit.end <= brk.start():
+                return _CONCEDED_WEIGHT
+    return 1.0

@@ -1,0 +1,296 @@
+"""Directed stance between two parties in one sentence: features, a linear classifier, and voice rules.
+
+For an ordered pair (A first in the text, B second) the classifier picks one of five classes:
+neutral, positive A->B, positive B->A, negative A->B, negative B->A (the classes of the
+directed-sentiment dataset it is trained on, ``scripts/train_stance.py``). Its features are
+general: the words between and around the two mentions (other parties masked as ``ENT``), their
+positions, lexicon cues with the hedges and negators before them, passive-voice and possessive
+markers, distance and the parties' types; never the names themselves.
+
+A small set of voice rules decides the clear cases outright ("A blamed B" is A->B negative,
+"B was blamed by A" and "B, criticised by A," are A->B as well), so the ordinary phrasing of a
+news sentence does not depend on what a statistical model happened to learn.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from schemas.errors import ConfigError
+from streams.stance_lexicon import CueHit, ModifierHit, StanceLexicon
+
+__all__ = [
+    "CLASSES",
+    "DEFAULT_MODEL_FILE",
+    "Direction",
+    "PairModel",
+    "SentenceView",
+    "class_direction",
+    "pair_features",
+    "voice_rule",
+]
+
+DEFAULT_MODEL_FILE = Path(__file__).parent / "data" / "stance_pairs.json"
+
+#: class index -> (polarity sign, direction); direction "ab" means first party -> second party
+CLASSES = ("neutral", "positive-ab", "positive-ba", "negative-ab", "negative-ba")
+
+_TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|n['\u2019]t|['\u2019]s\b|[^\w\s]")
+_BE = frozenset("is are was were be been being has have had got gets get 's".split())
+_NEGATORS = frozenset("not n't no never nor without hardly barely".split())
+_QUOTES = frozenset("\" \u201c \u201d ' \u2018 \u2019 ''".split())
+_CLAUSE_TOKENS = frozenset(", ; : ( ) \u2014 -- who which that".split())
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s")
+_MAX_BETWEEN = 14
+_CONTEXT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Direction:
+    """A decided directed stance between the first (a) and second (b) party of a pair."""
+
+    holder_first: bool
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    norm: str
+    stem: str
+
+
+class SentenceView:
+    """One sentence tokenised once, with its cues and modifiers, for scoring many pairs."""
+
+    def __init__(self, text: str, start: int, end: int, lexicon: StanceLexicon) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.tokens = [_make_token(m) for m in _TOKEN.finditer(text, start, end)]
+        self._starts = [t.start for t in self.tokens]
+        self.cues = [h for h in lexicon.find_cues(text, start, end)]
+        self.modifiers: list[ModifierHit] = [
+            m for m in lexicon.find_modifiers(text, start, end)
+            if not any(h.start <= m.start and m.end <= h.end for h in self.cues)
+        ]
+        self.lexicon = lexicon
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """Indexes ``[i, j)`` of the tokens overlapping ``[start, end)``."""
+        i = bisect.bisect_right(self._starts, start) - 1
+        i = max(i, 0)
+        while i < len(self.tokens) and self.tokens[i].end <= start:
+            i += 1
+        j = bisect.bisect_left(self._starts, end)
+        return i, max(j, i + 1)
+
+    def cue_value(self, hit: CueHit) -> float:
+        """The polarity of ``hit`` after the modifiers before it."""
+        return self.lexicon.cue_value(self.text, hit, self.modifiers)
+
+
+def _make_token(match: re.Match[str]) -> _Token:
+    norm = match.group().lower().replace("\u2019", "'")
+    if norm.isdigit():
+        norm = "0"
+    return _Token(match.start(), match.end(), norm, _stem(norm))
+
+
+def _stem(word: str) -> str:
+    word = word.replace("iz", "is") if len(word) > 6 else word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def pair_features(
+    view: SentenceView,
+    a: tuple[int, int],
+    b: tuple[int, int],
+    others: list[tuple[int, int]],
+    types: tuple[str, str],
+) -> list[str]:
+    """The classifier features of the ordered pair ``a`` (first) and ``b`` (second).
+
+    Args:
+        view: the sentence.
+        a: character span of the first party's mention.
+        b: character span of the second party's mention.
+        others: character spans of the sentence's other parties (masked as ``ENT``).
+        types: the actor types of a and b.
+    """
+    a_first, a_last = view.token_range(*a)
+    b_first, b_last = view.token_range(*b)
+    words = _masked(view, others)
+    between = words[a_last:b_first]
+    feats = ["bias", f"ta:{types[0]}", f"tb:{types[1]}", f"d:{_bucket(len(between))}"]
+    feats += _between_features(between)
+    feats += [f"l{k}:{w}" for k, w in enumerate(reversed(words[max(0, a_first - _CONTEXT):a_first]), 1)]
+    feats += [f"r{k}:{w}" for k, w in enumerate(words[b_last : b_last + _CONTEXT], 1)]
+    feats += [f"lw:{w}" for w in words[max(0, a_first - 8) : a_first]]
+    feats += [f"rw:{w}" for w in words[b_last : b_last + 8]]
+    feats += _cue_features(view, a, b)
+    feats += _marker_features(view, words, a_first, a_last, b_first, b_last)
+    return feats
+
+
+def _masked(view: SentenceView, others: list[tuple[int, int]]) -> list[str]:
+    words = [t.stem for t in view.tokens]
+    for start, end in others:
+        first, last = view.token_range(start, end)
+        for k in range(first, min(last, len(words))):
+            words[k] = "ENT"
+    return words
+
+
+def _between_features(between: list[str]) -> list[str]:
+    if len(between) > _MAX_BETWEEN:
+        half = _MAX_BETWEEN // 2
+        between = between[:half] + ["..."] + between[-half:]
+    feats = [f"b:{w}" for w in between]
+    feats += [f"bb:{x}_{y}" for x, y in zip(between, between[1:], strict=False)]
+    feats += [f"b{k}:{w}" for k, w in enumerate(between[:3], 1)]
+    feats += [f"e{k}:{w}" for k, w in enumerate(reversed(between[-2:]), 1)]
+    if between and between[0] in ("'s", "'"):
+        feats.append("poss:a")
+    if not between:
+        feats.append("adjacent")
+    return feats
+
+
+def _cue_features(view: SentenceView, a: tuple[int, int], b: tuple[int, int]) -> list[str]:
+    feats = []
+    for hit in view.cues:
+        where = "b" if a[1] <= hit.start and hit.end <= b[0] else ("l" if hit.end <= a[0] else "r")
+        if not (a[1] <= hit.start and hit.end <= b[0]) and hit.start < b[1] and hit.end > a[0]:
+            continue
+        value = view.cue_value(hit)
+        sign = "pos" if value > 0 else "neg"
+        feats.append(f"cue:{where}:{sign}")
+        feats.append(f"cue:{where}:{sign}:{hit.cue.target}:{hit.cue.voice}")
+        if value * hit.cue.polarity < 0:
+            feats.append(f"cue:{where}:negated")
+    return feats
+
+
+def _marker_features(
+    view: SentenceView, words: list[str], a_first: int, a_last: int, b_first: int, b_last: int
+) -> list[str]:
+    feats = []
+    between = words[a_last:b_first]
+    if between and between[-1] in ("by", "from"):
+        feats.append(f"agent:{between[-1]}")
+        if any(w in _BE for w in between[:4]):
+            feats.append("passive:be-by")
+    if any(w in _NEGATORS for w in between):
+        feats.append("neg:between")
+    if any(w in _QUOTES for w in between):
+        feats.append("quote:between")
+    if any(w in _CLAUSE_TOKENS for w in between):
+        feats.append("clause:between")
+    if b_last < len(words) and words[b_last] in ("'s", "'"):
+        feats.append("poss:b")
+    if any(w in _QUOTES for w in words[:a_first]) or any(w in _QUOTES for w in words[b_last:]):
+        feats.append("quote:outside")
+    return feats
+
+
+def _bucket(n: int) -> str:
+    for limit, name in ((0, "0"), (2, "1-2"), (5, "3-5"), (10, "6-10"), (20, "11-20")):
+        if n <= limit:
+            return name
+    return "21+"
+
+
+# -- voice rules ---------------------------------------------------------------------------------
+_ADVERB = r"(?:\w+ly\s+|also\s+|again\s+|even\s+|then\s+|now\s+|had\s+|has\s+|have\s+|did\s+|would\s+|will\s+)*"
+_ACTIVE_GAP = re.compile(r"^\s*(?:,[^,]{1,60},\s*)?" + _ADVERB + r"$", re.IGNORECASE)
+_OBJECT_GAP = re.compile(r"^\s*(?:the\s+|its\s+|his\s+|her\s+|their\s+)?$", re.IGNORECASE)
+_PASSIVE_BEFORE = re.compile(
+    r"^\s*(?:,\s*)?(?:(?:is|are|was|were|has\s+been|have\s+been|had\s+been|being|been|got|gets)\s+)?"
+    + _ADVERB + r"$",
+    re.IGNORECASE,
+)
+_PASSIVE_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?by\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def voice_rule(view: SentenceView, a: tuple[int, int], b: tuple[int, int]) -> Direction | None:
+    """Decide the clear verb cases: "A <verb> B" (A->B) and "A (was) <verb>ed by B" (B->A).
+
+    Returns:
+        The direction and signed score, or None when no rule applies.
+    """
+    text = view.text
+    for hit in view.cues:
+        if hit.cue.voice != "verb" or hit.cue.target == "topic" or not (a[1] <= hit.start and hit.end <= b[0]):
+            continue
+        before, after = text[a[1] : hit.start], text[hit.end : b[0]]
+        score = view.cue_value(hit)
+        if _PASSIVE_BEFORE.match(before) and _PASSIVE_AFTER.match(after):
+            return Direction(holder_first=False, score=score)
+        if _ACTIVE_GAP.match(before) and _OBJECT_GAP.match(after) and not _is_passive(text, hit):
+            return Direction(holder_first=True, score=score)
+    return None
+
+
+def _is_passive(text: str, hit: CueHit) -> bool:
+    head = text[max(0, hit.start - 12) : hit.start].lower().split()
+    return bool(head) and head[-1] in ("was", "were", "been", "being", "is", "are")
+
+
+# -- the classifier ------------------------------------------------------------------------------
+class PairModel:
+    """A multinomial logistic regression over sparse string features, shipped as JSON."""
+
+    def __init__(self, features: list[str], weights: np.ndarray, bias: np.ndarray, offsets: np.ndarray) -> None:
+        self._index = {f: i for i, f in enumerate(features)}
+        self._weights = weights
+        self._bias = bias
+        self._offsets = offsets
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL_FILE) -> PairModel:
+        """Load a model written by ``scripts/train_stance.py``; raises ``ConfigError`` if unusable."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            weights = np.asarray(data["weights"], dtype=np.float32)
+            bias = np.asarray(data["bias"], dtype=np.float32)
+            offsets = np.asarray(data.get("offsets", [0.0] * len(CLASSES)), dtype=np.float32)
+            features = list(data["features"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}: not a usable stance pair model: {exc}") from exc
+        if weights.shape != (len(features), len(CLASSES)) or tuple(data.get("classes", CLASSES)) != CLASSES:
+            raise ConfigError(f"{path}: weights do not match {len(features)} features x {len(CLASSES)} classes")
+        return cls(features, weights, bias, offsets)
+
+    def probabilities(self, features: list[str]) -> np.ndarray:
+        """Class probabilities (softmax), before the decision offsets."""
+        rows = [self._index[f] for f in features if f in self._index]
+        logits = self._bias + (self._weights[rows].sum(axis=0) if rows else 0.0)
+        logits = logits - logits.max()
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+    def decide(self, features: list[str]) -> tuple[int, float]:
+        """The predicted class (with the tuned per-class offsets) and its probability."""
+        probs = self.probabilities(features)
+        adjusted = np.log(probs + 1e-12) + self._offsets
+        best = int(adjusted.argmax())
+        return best, float(probs[best])
+
+
+def class_direction(index: int, probability: float) -> Direction | None:
+    """Turn a predicted class into a :class:`Direction` (None for neutral)."""
+    if index == 0:
+        return None
+    sign = 1.0 if CLASSES[index].startswith("positive") else -1.0
+    return Direction(holder_first=CLASSES[index].endswith("ab"), score=sign * max(0.05, min(1.0, probability)))

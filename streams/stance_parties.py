@@ -1,0 +1,142 @@
+"""Who can hold or receive a stance in an article: its actors, plus the groups the actors stage leaves out.
+
+The actors stage keeps people, organisations and knowledge-base countries. Stances are also held
+by collectives it does not keep as actors: nationalities and parties named by an adjective or a
+plural ("Russian officials", "Republicans", "Muslims"), and unresolved group phrases ("Gulf
+officials", "delegates"). Decision: such a party resolves to the knowledge-base actor its word
+names when there is one ("Russian" -> Russia, via the demonyms), else to a ``group`` actor named
+by the phrase as written (``ww:group:gulf-officials``). A party found here is registered in
+``doc.actors`` (one more mention) only when a stance uses it, so every stance's holder and target
+is in the published actor list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from schemas.enriched import ActorType
+from streams.document import ActorRecord, Document
+from streams.knowledge import KBActor, KnowledgeBase
+
+__all__ = ["GROUP_HEADS", "Party", "find_parties", "group_phrase_before", "register"]
+
+#: nouns that head a phrase naming a collective holder ("Gulf officials", "the delegates")
+GROUP_HEADS = (
+    "officials|delegates|delegations|diplomats|negotiators|mediators|leaders|ministers|lawmakers|"
+    "legislators|senators|politicians|analysts|observers|experts|critics|activists|protesters|"
+    "residents|citizens|voters|rebels|militants|insurgents|fighters|commanders|generals|officers|"
+    "authorities|sources|envoys|representatives|members|supporters|opponents|allies|governments|"
+    "states|nations|countries|donors|campaigners|groups|unions|businesses|investors|families"
+)
+_GROUP_PHRASE = re.compile(
+    r"(?:\b[Tt]he\s+|\b[Mm]any\s+|\b[Ss]ome\s+|\b[Mm]ost\s+|\b[Ss]enior\s+|\b[Tt]op\s+)?"
+    r"(?P<mod>(?:(?-i:[A-Z][\w.'\u2019-]*)\s+){0,3})(?P<head>" + GROUP_HEADS + r")\b"
+)
+_ACRONYM_GAPS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
+_POSSESSIVE_END = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
+_PARTY_LABELS = frozenset({"NORP", "GPE"})
+
+
+@dataclass(slots=True)
+class Party:
+    """A mention that can hold or receive a stance: where it is and the actor it denotes."""
+
+    start: int
+    end: int
+    actor: ActorRecord
+    registered: bool
+
+
+def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
+    """The article's actor mentions plus nationality/party mentions the actors stage skipped.
+
+    Returns:
+        Parties in text order; ``registered`` is False for those not yet in ``doc.actors``.
+    """
+    parties = [Party(m.start, m.end, m.actor, True) for m in doc.mentions()]
+    taken = [(p.start, p.end) for p in parties]
+    for entity in doc.entities:
+        if entity.label not in _PARTY_LABELS or _overlaps(taken, entity.start, entity.end):
+            continue
+        if doc.dateline is not None and doc.dateline[0] <= entity.start < doc.dateline[1]:
+            continue
+        party = _entity_party(doc, kb, entity.start, entity.end, entity.label)
+        if party is not None:
+            parties.append(party)
+            taken.append((party.start, party.end))
+    parties.sort(key=lambda p: (p.start, -p.end))
+    return parties
+
+
+def group_phrase_before(doc: Document, kb: KnowledgeBase, start: int, end: int) -> Party | None:
+    """The last collective noun phrase in ``text[start:end]`` ("Gulf officials"), as a party."""
+    matches = list(_GROUP_PHRASE.finditer(doc.text, start, end))
+    if not matches:
+        return None
+    match = matches[-1]
+    modifier = match.group("mod").strip()
+    if modifier:
+        resolved = kb.lookup(_normalise(modifier))
+        if resolved is not None:
+            return Party(match.start("mod"), match.end("head"), _kb_record(doc, resolved.actor), False)
+    phrase_start = match.start("mod") if modifier else match.start("head")
+    name = doc.text[phrase_start : match.end("head")]
+    return Party(phrase_start, match.end("head"), _group_record(doc, name), False)
+
+
+def register(doc: Document, party: Party) -> None:
+    """Add ``party`` to ``doc.actors`` (as a new actor or one more mention) if it is not there yet."""
+    if party.registered:
+        return
+    doc.add_mention(party.actor, party.start, party.end)
+    party.actor = doc.actors[party.actor.id]
+    party.registered = True
+
+
+def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label: str) -> Party | None:
+    surface = doc.text[start:end]
+    if surface.lower().startswith("the "):
+        start += 4
+        surface = surface[4:]
+    surface = _POSSESSIVE_END.sub("", surface.rstrip())
+    end = start + len(surface)
+    if len(surface) < 3 or not surface[:1].isupper():
+        return None
+    match = kb.lookup(_normalise(surface))
+    if match is not None:
+        return Party(start, end, _kb_record(doc, match.actor), False)
+    if label != "NORP":
+        # a place outside the knowledge base (a city, a region) is not a stance holder
+        return None
+    return Party(start, end, _group_record(doc, surface), False)
+
+
+def _normalise(surface: str) -> str:
+    """Undo the spaced-out acronyms some feeds produce ("U. S." -> "U.S.")."""
+    return _ACRONYM_GAPS.sub(r"\1.", surface)
+
+
+def _kb_record(doc: Document, kb_actor: KBActor) -> ActorRecord:
+    existing = doc.actors.get(kb_actor.id)
+    if existing is not None:
+        return existing
+    return ActorRecord(id=kb_actor.id, name=kb_actor.name, type=kb_actor.type,
+                       country=kb_actor.country, in_knowledge_base=True)
+
+
+def _group_record(doc: Document, name: str, kind: ActorType = "group") -> ActorRecord:
+    # "Republicans" and "Republican" are one group
+    actor_id = f"ww:{kind}:{_slug(re.sub(r'(?<=[a-z])s$', '', name))}"
+    existing = doc.actors.get(actor_id)
+    return existing if existing is not None else ActorRecord(id=actor_id, name=name, type=kind)
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "unnamed"
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
