@@ -154,7 +154,7 @@ _NAME_RUN = re.compile(
 # Results tables: "Karlsruhe 2 Hansa Rostock 0", "Benetton ( Italy ) 92 Dinamo ( Russia ) 81".
 _RESULT_ROW = re.compile(
     r"^[ \t]*(?P<a>[A-Z][^\d()\n]*?)(?:[ \t]*\([^()\n]*\))?[ \t]+\d+[ \t]+"
-    r"(?P<b>[A-Z][^\d()\n]*?)(?:[ \t]*\([^()\n]*\))?[ \t]+\d+\b",
+    r"(?P<b>[A-Z][^\d()\n]*?)(?:(?:[ \t]*\([^()\n]*\))?[ \t]+\d+\b|[ \t]*\([^()\n]*\)[ \t]*$)",
     re.MULTILINE,
 )
 # Standings: "Lyon 4 2 1 1 6 4 7".
