@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from schemas import ActorRef, Stance, Statement
@@ -32,7 +32,7 @@ from streams.document import Document
 from streams.knowledge import KnowledgeBase
 from streams.registry import StageFn, register
 from streams.resources import Resources
-from streams.stance_lexicon import DEFAULT_LEXICON_FILE, StanceLexicon
+from streams.stance_lexicon import DEFAULT_LEXICON_FILE, CueHit, StanceLexicon
 from streams.stance_pairs import (
     DEFAULT_MODEL_FILE,
     Direction,
@@ -56,10 +56,13 @@ _INTERACTION = re.compile(
     r"negotiat\w*|hosted|hosts|received|signed|agreed|agreement|deal)\b(?:\s+(?:with|to|by))?",
     re.IGNORECASE,
 )
+_SEMICOLON = re.compile(r";")
+_OBJECT_GAP = re.compile(r"\s*(?:the\s+|its\s+|his\s+|her\s+|their\s+|both\s+)?$")
 _AGENT = re.compile(r"\s+by\s+(?:the\s+)?")
-_ATTRIBUTION_AFTER = re.compile(
-    r"[,\u201d\"']\s*(?:said|says|added|told|according to|warned|insisted)\s+", re.IGNORECASE
-)
+_SAY = r"(?:said|says|added|told|warned|insisted|argued|according to)"
+_CLOSING = re.compile(r"[,.?!]?[\u201d\"']\s*|,\s+")
+_SAY_BEFORE = re.compile(r"\b" + _SAY + r"\s+(?:the\s+)?$", re.IGNORECASE)
+_SAY_AFTER = re.compile(r"\s+" + _SAY + r"\b", re.IGNORECASE)
 
 
 @dataclass
@@ -97,7 +100,7 @@ class StanceFinder:
             self._actor_pairs(doc, view, sentence_parties, collected)
             if hits:
                 self._topic_stance(doc, view, sentence_parties, _topics_of(hits), collected)
-        self._statement_topic_stances(doc, collected)
+        self._statement_topic_stances(doc, parties, collected)
         doc.stances = list(collected.found.values())
 
     # -- actor -> actor ------------------------------------------------------------------------
@@ -139,27 +142,39 @@ class StanceFinder:
     def _topic_stance(
         self, doc: Document, view: SentenceView, parties: list[Party], topics: list[Topic], out: _Collected
     ) -> None:
-        clause = self.lexicon.evaluate(view.text, view.start, view.end)
-        if abs(clause.score) < _MIN_TOPIC_SCORE:
-            return
-        cue = max(clause.hits, key=lambda h: abs(h.cue.polarity))
-        statement = _statement_at(doc, cue.start)
-        if statement is not None and statement.speaker is not None:
-            # the statements pass below scores whole statements with their own evidence
-            return
-        holder = (
-            _agent_after(view, parties, cue.end)
-            or self._holder_before(doc, parties, view.start, cue.start)
-            or _party_after(view, parties, cue.end)
-        )
-        if holder is None:
-            return
-        register_party(doc, holder)
-        for topic in topics:
-            out.add(_topic_stance(holder.actor.ref(), topic, clause.score, (view.start, view.end)))
+        """Sentence-level topic stances, one per holder; clauses split at contrast markers."""
+        keep = _not_aimed_at(view.text, parties)
+        previous: Party | None = None
+        spans: dict[str, tuple[Party, int, int]] = {}
+        for start, end in _segments(view):
+            weighted = self.lexicon.weigh(view.text, start, end, keep=keep)
+            if not weighted:
+                continue
+            anchor = max(weighted, key=lambda pair: abs(pair[1]))[0]
+            if _statement_at(doc, anchor.start) is not None:
+                # words inside a statement are scored with the whole statement, below
+                continue
+            holder = (
+                _agent_after(view, parties, anchor.end)
+                or self._holder_before(doc, parties, start, anchor.start)
+                or previous
+                or _party_after(view, parties, anchor.end)
+            )
+            if holder is None:
+                continue
+            known = spans.get(holder.actor.id)
+            spans[holder.actor.id] = (holder, known[1] if known else start, end)
+            previous = holder
+        for holder, start, end in spans.values():
+            clause = self.lexicon.evaluate(view.text, start, end, keep=keep)
+            if abs(clause.score) < _MIN_TOPIC_SCORE:
+                continue
+            register_party(doc, holder)
+            for topic in topics:
+                out.add(_topic_stance(holder.actor.ref(), topic, clause.score, (view.start, view.end)))
 
     def _holder_before(self, doc: Document, parties: list[Party], start: int, cue_start: int) -> Party | None:
-        before = [p for p in parties if p.end <= cue_start]
+        before = [p for p in parties if start <= p.start and p.end <= cue_start]
         group = group_phrase_before(doc, self.kb, start, cue_start)
         nearest = before[-1] if before else None
         if group is not None and (nearest is None or group.end > nearest.end):
@@ -168,17 +183,33 @@ class StanceFinder:
             return same[0] if same else group
         return nearest
 
-    def _statement_topic_stances(self, doc: Document, out: _Collected) -> None:
+    def _statement_topic_stances(self, doc: Document, parties: list[Party], out: _Collected) -> None:
         for statement in doc.statements:
-            if statement.speaker is None:
+            holder = self._statement_holder(doc, statement, parties)
+            if holder is None:
                 continue
             start, end = statement.span
-            clause = self.lexicon.evaluate(doc.text, start, end)
+            clause = self.lexicon.evaluate(doc.text, start, end, keep=_not_aimed_at(doc.text, parties))
             if abs(clause.score) < _MIN_TOPIC_SCORE:
                 continue
             topics = _topics_of(self.topics.find(doc.text, start, end)) or self._context_topics(doc, start, end)
+            if not topics:
+                continue
+            if isinstance(holder, Party):
+                register_party(doc, holder)
+                holder = holder.actor.ref()
             for topic in topics:
-                out.add(_topic_stance(statement.speaker, topic, clause.score, statement.id))
+                out.add(_topic_stance(holder, topic, clause.score, statement.id))
+
+    def _statement_holder(self, doc: Document, statement: Statement, parties: list[Party]) -> ActorRef | Party | None:
+        """The speaker, or for an unresolved source ("officials said") the party its words name."""
+        if statement.speaker is not None:
+            return statement.speaker
+        if statement.speaker_span is None:
+            return None
+        start, end = statement.speaker_span
+        inside = [p for p in parties if start <= p.start and p.end <= end]
+        return group_phrase_before(doc, self.kb, start, end) or (inside[-1] if inside else None)
 
     def _context_topics(self, doc: Document, start: int, end: int) -> list[Topic]:
         """Topics of the sentence around a statement and of the sentence before it in the paragraph."""
@@ -253,14 +284,40 @@ def _statement_evidence(doc: Document, holder_id: str, start: int, end: int) -> 
 
 
 def _party_after(view: SentenceView, parties: list[Party], position: int) -> Party | None:
-    """The party named by a closing attribution after ``position`` ('"...," said Ana Ruiz')."""
-    match = _ATTRIBUTION_AFTER.search(view.text, position, view.end)
-    if match is None:
+    """The party named by a closing attribution after ``position`` ('"...," said Ruiz' / 'Ruiz said')."""
+    close = _CLOSING.search(view.text, position, view.end)
+    if close is None:
         return None
-    after = [p for p in parties if p.start >= match.end()]
-    if not after or len(view.text[match.end() : after[0].start].split()) > 4:
+    for party in parties:
+        if party.start < close.end():
+            continue
+        if len(view.text[close.end() : party.start].split()) > 4:
+            return None
+        if _SAY_BEFORE.search(view.text[close.end() : party.start]) or _SAY_AFTER.match(view.text, party.end):
+            return party
         return None
-    return after[0]
+    return None
+
+
+def _segments(view: SentenceView) -> list[tuple[int, int]]:
+    """The sentence cut before each contrast marker and after each semicolon."""
+    cuts = [m.start for m in view.modifiers if m.role == "contrast"]
+    cuts += [m.end() for m in _SEMICOLON.finditer(view.text, view.start, view.end)]
+    bounds = [view.start, *sorted(c for c in cuts if view.start < c < view.end), view.end]
+    return [(x, y) for x, y in zip(bounds, bounds[1:], strict=False) if y > x]
+
+
+def _not_aimed_at(text: str, parties: list[Party]) -> Callable[[CueHit], bool]:
+    """A filter dropping verb cues whose object is a party ("praised Weber"): those are about the actor."""
+    starts = sorted(p.start for p in parties)
+
+    def keep(hit: CueHit) -> bool:
+        if hit.cue.voice != "verb":
+            return True
+        index = bisect.bisect_left(starts, hit.end)
+        return index >= len(starts) or not _OBJECT_GAP.match(text, hit.end, starts[index])
+
+    return keep
 
 
 def _agent_after(view: SentenceView, parties: list[Party], position: int) -> Party | None:

@@ -10,6 +10,7 @@ main clause outweighs the conceded one ("despite the upbeat communique, delegate
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,7 @@ DEFAULT_LEXICON_FILE = Path(__file__).parent / "data" / "stance_lexicon.yaml"
 CueTarget = Literal["actor", "topic", "any"]
 ModifierRole = Literal["hedge", "intensifier", "negator", "contrast", "concessive"]
 
+_TOPIC_TARGETS: frozenset[CueTarget] = frozenset({"topic", "any"})
 _HEDGE_FACTOR = 0.4
 _INTENSIFIER_FACTOR = 1.3
 # A negated cue keeps less than its full strength: "not hopeful" is milder than "pessimistic".
@@ -130,23 +132,38 @@ class StanceLexicon:
             if m.lastgroup is not None
         ]
 
+    def weigh(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        targets: frozenset[CueTarget] = _TOPIC_TARGETS,
+        keep: Callable[[CueHit], bool] | None = None,
+    ) -> list[tuple[CueHit, float]]:
+        """Each cue in ``text[start:end]`` whose target is in ``targets`` (and that ``keep`` accepts),
+        with its polarity after hedges, intensifiers and negation, times its clause weight."""
+        hits = [h for h in self.find_cues(text, start, end) if h.cue.target in targets and (keep is None or keep(h))]
+        if not hits:
+            return []
+        modifiers = [m for m in self.find_modifiers(text, start, end) if not _inside_any(m, hits)]
+        return [(hit, self.cue_value(text, hit, modifiers) * _clause_weight(text, hit, modifiers, end)) for hit in hits]
+
     def evaluate(
-        self, text: str, start: int, end: int, targets: frozenset[CueTarget] = frozenset({"topic", "any"})
+        self,
+        text: str,
+        start: int,
+        end: int,
+        targets: frozenset[CueTarget] = _TOPIC_TARGETS,
+        keep: Callable[[CueHit], bool] | None = None,
     ) -> ClauseScore:
-        """Score the stance ``text[start:end]`` expresses, from its cues whose target is in ``targets``.
+        """Score the stance ``text[start:end]`` expresses (see :meth:`weigh`).
 
         Returns:
-            The clipped weighted sum of the cues' polarities, after hedges, intensifiers,
-            negation and contrast, and the cues used.
+            The clipped sum of the weighted cue values, and the cues used.
         """
-        hits = [h for h in self.find_cues(text, start, end) if h.cue.target in targets]
-        if not hits:
-            return ClauseScore(0.0, ())
-        modifiers = [m for m in self.find_modifiers(text, start, end) if not _inside_any(m, hits)]
-        total = sum(
-            self.cue_value(text, hit, modifiers) * _clause_weight(text, hit, modifiers, end) for hit in hits
-        )
-        return ClauseScore(max(-1.0, min(1.0, total)), tuple(hits))
+        weighted = self.weigh(text, start, end, targets, keep)
+        total = sum(value for _, value in weighted)
+        return ClauseScore(max(-1.0, min(1.0, total)), tuple(hit for hit, _ in weighted))
 
     @staticmethod
     def cue_value(text: str, hit: CueHit, modifiers: list[ModifierHit]) -> float:
