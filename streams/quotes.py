@@ -1,0 +1,79 @@
+"""Quotations in an article: quote-mark pairs, and quotes that run on across paragraphs.
+
+Curly marks pair by direction; a straight ``"`` (or ``''``, two apostrophes) opens when no quote is
+open and closes otherwise.
+News style leaves a quote open at the end of a paragraph when the same speaker goes on in the
+next one, which re-opens with a quote mark: such parts form one :class:`Quotation`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["QuotePart", "Quotation", "find_quotations"]
+
+# Some outlets (the NYT archive) write a straight double quote as two apostrophes.
+_MARK = re.compile("''|[\"\u201c\u201d]")
+_OPENING = ('"', "''", "\u201c")
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePart:
+    """One quote within a paragraph: ``[start, end)`` including its marks; ``closed`` is False
+    when the paragraph ended with the quote still open."""
+
+    start: int
+    end: int
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Quotation:
+    """One or more quote parts read as a single quotation (a quote continued across paragraphs)."""
+
+    parts: tuple[QuotePart, ...]
+
+    @property
+    def start(self) -> int:
+        """Offset of the first opening mark."""
+        return self.parts[0].start
+
+    @property
+    def end(self) -> int:
+        """Offset just after the last part."""
+        return self.parts[-1].end
+
+
+def _paragraph_quotes(text: str, start: int, end: int) -> list[QuotePart]:
+    parts: list[QuotePart] = []
+    opened: int | None = None
+    for match in _MARK.finditer(text, start, end):
+        mark, position = match.group(), match.start()
+        if opened is None:
+            if mark in _OPENING:
+                opened = position
+        elif mark == "\u201c":
+            # a second opening mark: the first one was never closed; restart here
+            opened = position
+        else:
+            parts.append(QuotePart(opened, match.end(), True))
+            opened = None
+    if opened is not None:
+        parts.append(QuotePart(opened, end, False))
+    return parts
+
+
+def find_quotations(text: str, paragraphs: list[tuple[int, int]]) -> list[Quotation]:
+    """The quotations of ``text``, in order, given its paragraph spans."""
+    quotations: list[list[QuotePart]] = []
+    continuing = False
+    for p_start, p_end in paragraphs:
+        parts = _paragraph_quotes(text, p_start, p_end)
+        for index, part in enumerate(parts):
+            if index == 0 and continuing and part.start == p_start:
+                quotations[-1].append(part)
+            else:
+                quotations.append([part])
+        continuing = bool(parts) and not parts[-1].closed
+    return [Quotation(tuple(parts)) for parts in quotations]

@@ -1,0 +1,614 @@
+"""Stage ``wirewatch.statements.v1``: direct and indirect statements attributed to their speakers.
+
+Rules over sentences, quote marks, the cue lexicon (:mod:`streams.cues`) and the mentions the actors
+stage resolved; no parser or tagger runs. The work goes in three passes:
+
+1. **Quotations -> direct statements.** A quote is attributed to a cue right before it ("X said: "),
+   or right after it (", X said" / ", said X"). Quote parts served by the same cue form one statement
+   ("A," he said, "B"), and a whole-sentence quote with no cue of its own continues the statement
+   just before it (also across paragraphs). A quote embedded in other words is left to pass 2.
+2. **Cues -> indirect statements.** Every remaining cue outside quotes gives a statement:
+   ``SOURCE CUE (that) CONTENT`` (forward), ``CONTENT, SOURCE CUE`` (postposed), ``CONTENT, SOURCE
+   CUE, CONTENT`` (parenthetical) or ``according to SOURCE``. Partial quotes inside reported speech
+   stay part of the indirect statement.
+3. **Nesting.** A cue inside another statement's content is reported speech within reported speech;
+   only the outer statement is kept.
+
+Speakers: the actor of the mention heading the source phrase; "he"/"she" resolve to the last
+person mentioned outside quotes, "who" to the actor just before it. A source that is not an actor
+("officials said") keeps its ``speaker_span`` with a null speaker.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from schemas import Statement
+from streams.cues import Cue, find_cues
+from streams.document import ActorRecord, Document
+from streams.quotes import QuotePart, find_quotations
+from streams.registry import StageFn, register
+from streams.resources import Resources
+
+__all__ = ["StatementFinder", "statements_stage"]
+
+Span = tuple[int, int]
+
+# Initials ("U.S.", "J.") and short title abbreviations ("Mr.", "Sen.") keep their period.
+_TOKEN = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|\w+(?:['\u2019.\-]\w+)*|[^\w\s]")
+# Words that may stand between a subject and its cue ("Trump has also repeatedly said").
+_BETWEEN = frozenset(
+    """has have had also later previously repeatedly then once recently publicly reportedly again long
+    would will did does do not never is was were are been be quickly privately further often even
+    simply first ultimately initially specifically frequently already still just actually separately
+    earlier immediately openly loudly strongly explicitly flatly directly himself herself themselves
+    itself personally eventually finally subsequently may might could should can must allegedly
+    apparently clearly widely consistently n't not always yet""".split()
+)
+# A subject never runs back across these.
+_CLAUSE_WORDS = frozenset(
+    """that and but because while when as after if though although since where whereas so or before
+    until unless than what whether""".split()
+)
+_STOP_PUNCT = frozenset(",;:()[]\u2014\u2013-\"\u201c\u201d?!.")
+_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_OTHER_PRONOUNS = frozenset({"they", "we", "i", "it", "you", "them", "us", "me"})
+_RELATIVES = frozenset({"who", "which"})
+_DETERMINERS = frozenset(
+    "a an the one two three four five several some many most another his her their its our my".split()
+)
+# Head nouns of sources that are not names ("officials said", "a new poll shows").
+_SOURCE_NOUNS = frozenset(
+    """campaign campaigns poll polls voters officials official candidates candidate supporters supporter
+    leaders leader president experts senator aides aide allies ally report reports group groups
+    administration governor company advisers adviser advisor team spokesman spokeswoman spokesperson
+    party records judge nominee manager survey surveys others strategist strategists director office
+    senators government media source sources members member analysts analyst lawmakers lawmaker
+    statement critics reporter board crowd agency rivals man woman women men politicians organization
+    lawsuit newspaper establishment advocates opponents activists activist staff police website
+    filings insiders donors delegates committee emails email executives economists court prosecutors
+    authorities chairman chairwoman mayor firm camp pollster observers employee video secretary
+    researchers unions union lawyers lawyer attorney attorneys friends friend progressives employees
+    operatives editorial message paper backers speech person account people republicans democrats
+    conservatives liberals independents scientists department convention diplomat staffer organizers
+    journalist journalists network host commentators moderators documents research officer pundits
+    council speaker foundation consultant investigators study studies analysis data letter memo
+    filing complaint ruling decision book article story ad ads tweet post ruling spokesmen residents
+    citizens protesters demonstrators students teachers workers families parents officers agents
+    minister ministers ambassador envoy negotiators commission panel agency pollsters rival opponent
+    challenger incumbent hopeful hopefuls contender contenders nominee nominees delegate governors""".split()
+)
+_THAT = re.compile(r"\s*(?:[^\s.;:!?\u201c\u201d\"]+\s+){0,8}?(?P<word>that|whether|:)(?=[\s\u201c\"])")
+_TRIM_END = ".,;: \n\t"
+# A cue right after "and"/"but" or a comma shares the subject of the clause before it.
+_SHARED_SUBJECT = re.compile(r"(?:,|\band|\bbut)\s+(?:(?:also|then|later|has|had|have)\s+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+
+@dataclass(slots=True)
+class _Source:
+    start: int
+    end: int
+    actor: ActorRecord | None
+    pronoun: bool = False
+
+
+@dataclass(slots=True)
+class _Draft:
+    parts: list[Span]
+    kind: str
+    cue: Cue | None
+    source: _Source | None
+    confidence: float
+    extra_cues: list[int] = field(default_factory=list)
+
+    @property
+    def span(self) -> Span:
+        return self.parts[0][0], self.parts[-1][1]
+
+
+def _tokens(text: str, start: int, end: int) -> list[_Token]:
+    return [_Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, start, end)]
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1] in _TRIM_END:
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _inside(position: int, spans: Iterable[Span]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+class _ArticleState:
+    """What one article's passes share: text, quotes, cues and the drafts made so far."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.quotations = find_quotations(doc.text, doc.paragraphs)
+        self.quote_spans = [(p.start, p.end) for q in self.quotations for p in q.parts]
+        self._quote_starts = [start for start, _ in self.quote_spans]
+        self.cues = [c for c in find_cues(doc.text) if not self.in_quote(c.start)]
+        self._cue_starts = [c.start for c in self.cues]
+        self._sentence_starts = [start for start, _ in doc.sentences]
+        self.drafts: list[_Draft] = []
+        self.used_cues: set[int] = set()
+
+    def in_quote(self, position: int) -> bool:
+        index = bisect.bisect_right(self._quote_starts, position) - 1
+        return index >= 0 and position < self.quote_spans[index][1]
+
+    def cues_in(self, start: int, end: int) -> list[Cue]:
+        first = bisect.bisect_left(self._cue_starts, start)
+        last = bisect.bisect_left(self._cue_starts, end)
+        return [c for c in self.cues[first:last] if c.end <= end]
+
+    def sentence_index(self, position: int) -> int:
+        return max(0, bisect.bisect_right(self._sentence_starts, position) - 1)
+
+    def sentence(self, position: int) -> Span:
+        return self.doc.sentence_of(position) or self.doc.sentences[self.sentence_index(position)]
+
+
+class StatementFinder:
+    """Finds an article's statements; one instance serves many articles (it holds no state)."""
+
+    def __call__(self, doc: Document) -> None:
+        if not doc.sentences:
+            return
+        state = _ArticleState(doc)
+        self._direct(state)
+        self._indirect(state)
+        kept = self._outermost(state.drafts)
+        doc.statements = [self._statement(doc, draft) for draft in sorted(kept, key=lambda d: d.span)]
+
+    # -- pass 1: quotations ------------------------------------------------------------------
+    def _direct(self, state: _ArticleState) -> None:
+        by_cue: dict[int, _Draft] = {}
+        previous: _Draft | None = None
+        for quotation in state.quotations:
+            draft = self._attribute_part(state, quotation.parts[0], by_cue, previous)
+            for part in quotation.parts[1:]:
+                if draft is not None:
+                    draft.parts.append((part.start, part.end))
+            if draft is not None:
+                previous = draft
+
+    def _attribute_part(self, state: _ArticleState, part: QuotePart, by_cue: dict[int, _Draft],
+                        previous: _Draft | None) -> _Draft | None:
+        text = state.text
+        s_start, s_end = state.sentence(part.start)
+        lead_is_empty = not text[s_start:part.start].strip()
+        found = (self._lead_attribution(state, s_start, part.start)
+                 or self._tail_attribution(state, part, lead_is_empty)
+                 or self._colon_attribution(state, s_start, part.start))
+        if found is not None:
+            cue, source = found
+            draft = by_cue.get(cue.start)
+            if draft is not None:
+                draft.parts.append((part.start, part.end))
+                return draft
+            draft = _Draft([(part.start, part.end)], "direct", cue, source, _confidence(0.9, source))
+            by_cue[cue.start] = draft
+            state.used_cues.add(cue.start)
+            state.drafts.append(draft)
+            return draft
+        if not lead_is_empty or not self._stands_alone(state, part):
+            return None
+        return self._unattributed_quote(state, part, by_cue, previous)
+
+    def _lead_attribution(self, state: _ArticleState, s_start: int, q_start: int) -> tuple[Cue, _Source | None] | None:
+        """``X said: "..."`` - a cue just before the quote, with at most a short gap ending in ':' or ','."""
+        cues = state.cues_in(s_start, q_start)
+        if not cues or not self._short_gap(state, cues[-1].end, q_start):
+            return None
+        cue = cues[-1]
+        source = self._subject_before(state, s_start, cue.start, lenient=True)
+        if source is None:
+            source = self._subject_after(state, cue.end, q_start)
+        return cue, source
+
+    def _colon_attribution(self, state: _ArticleState, s_start: int, q_start: int) -> tuple[Cue, _Source | None] | None:
+        """``Bush: "..."`` / ``Her response was: "..."`` - a colon with no cue word is the cue."""
+        lead = state.text[s_start:q_start].rstrip()
+        if len(lead) < 2 or not lead.endswith(":"):
+            return None
+        colon = s_start + len(lead) - 1
+        cue = Cue(colon, colon + 1, ":", ":", "speech")
+        source = self._subject_before(state, s_start, colon, lenient=True)
+        return cue, source or self._first_mention(state, s_start, colon)
+
+    @staticmethod
+    def _short_gap(state: _ArticleState, cue_end: int, q_start: int) -> bool:
+        gap = state.text[cue_end:q_start].strip()
+        return not gap or (gap.endswith((":", ",")) and len(_tokens(state.text, cue_end, q_start)) <= 8)
+
+    def _tail_attribution(self, state: _ArticleState, part: QuotePart,
+                          lead_is_empty: bool) -> tuple[Cue, _Source | None] | None:
+        """``"...," X said`` / ``"...," said X`` - a cue shortly after the quote."""
+        if not part.closed:
+            return None
+        text = state.text
+        _, s_end = state.sentence(part.end - 1)
+        if s_end <= part.end and text[part.end - 2: part.end - 1] in "?!":
+            # '"Why?" Trump asked.' is split after the question mark: look into the next sentence.
+            index = state.sentence_index(part.end)
+            if index + 1 < len(state.doc.sentences) and state.doc.sentences[index][0] < part.end:
+                s_end = state.doc.sentences[index + 1][1]
+            elif index < len(state.doc.sentences):
+                s_end = state.doc.sentences[index][1]
+        cues = state.cues_in(part.end, s_end)
+        if not cues:
+            return None
+        cue = cues[0]
+        before = [t for t in _tokens(text, part.end, cue.start) if t.text not in ",\u2014"]
+        if len(before) > 30 or any(t.text in "\u201c\"" for t in before):
+            return None
+        if before:
+            source = self._subject_before(state, part.end, cue.start, lenient=True)
+            if source is None or source.start > before[0].start:
+                return None
+        else:
+            source = self._subject_after(state, cue.end, s_end)
+        del lead_is_empty
+        return cue, source
+
+    @staticmethod
+    def _stands_alone(state: _ArticleState, part: QuotePart) -> bool:
+        """True when the quote is the whole sentence (nothing but punctuation after it)."""
+        _, s_end = state.sentence(max(part.start, part.end - 1))
+        after = state.text[part.end:max(s_end, part.end)]
+        return not any(ch.isalnum() for ch in after)
+
+    def _unattributed_quote(self, state: _ArticleState, part: QuotePart, by_cue: dict[int, _Draft],
+                            previous: _Draft | None) -> _Draft | None:
+        text = state.text
+        index = state.sentence_index(part.start)
+        if index > 0:
+            p_start, p_end = state.doc.sentences[index - 1]
+            if text[p_start:p_end].rstrip().endswith(":"):
+                intro = self._colon_intro(state, p_start, p_end, by_cue, part)
+                if intro is not None:
+                    return intro
+        if previous is not None and state.sentence_index(previous.parts[-1][1] - 1) >= index - 1:
+            previous.parts.append((part.start, part.end))
+            return previous
+        if len(_tokens(text, part.start, part.end)) < 8:
+            return None
+        source = self._salient_person(state, part.start)
+        draft = _Draft([(part.start, part.end)], "direct", None, source, 0.45 if source else 0.3)
+        state.drafts.append(draft)
+        return draft
+
+    def _colon_intro(self, state: _ArticleState, p_start: int, p_end: int, by_cue: dict[int, _Draft],
+                     part: QuotePart) -> _Draft | None:
+        """``Cruz continued:`` as the sentence before a quote paragraph."""
+        cues = state.cues_in(p_start, p_end)
+        if not cues:
+            return None
+        cue = cues[-1]
+        if cue.start in by_cue:
+            draft = by_cue[cue.start]
+            draft.parts.append((part.start, part.end))
+            return draft
+        source = self._subject_before(state, p_start, cue.start)
+        draft = _Draft([(part.start, part.end)], "direct", cue, source, _confidence(0.85, source))
+        by_cue[cue.start] = draft
+        state.used_cues.add(cue.start)
+        state.drafts.append(draft)
+        return draft
+
+    # -- pass 2: reported speech -------------------------------------------------------------
+    def _indirect(self, state: _ArticleState) -> None:
+        direct_parts = [p for d in state.drafts for p in d.parts]
+        last_in_sentence = {state.sentence(d.cue.start)[0]: d for d in state.drafts if d.cue is not None}
+        for cue in state.cues:
+            if cue.bare or cue.start in state.used_cues or _inside(cue.start, direct_parts):
+                continue
+            sentence = state.sentence(cue.start)
+            draft = self._reported(state, cue, sentence, last_in_sentence.get(sentence[0]))
+            if draft is not None:
+                state.drafts.append(draft)
+                last_in_sentence[sentence[0]] = draft
+
+    def _reported(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
+        if cue.frame == "according":
+            return self._according(state, cue, sentence)
+        if cue.frame in ("speech", "tell", "belief") and not cue.text.endswith("ing"):
+            draft = self._postposed(state, cue, sentence)
+            if draft is not None:
+                return draft
+        return self._forward(state, cue, sentence, previous)
+
+    def _postposed(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
+        """``CONTENT, X said (on Tuesday).`` or ``CONTENT, said X.`` or ``A, X said, B.``"""
+        text = state.text
+        s_start, s_end = sentence
+        before = _tokens(text, max(s_start, cue.start - 200), cue.start)
+        comma = self._comma_before_subject(before)
+        if comma is None:
+            return None
+        first = _trim(text, s_start, before[comma].start)
+        if first is None:
+            return None
+        if comma == len(before) - 1:
+            return self._inverted(state, cue, sentence, first)
+        source = self._subject_before(state, before[comma].end, cue.start)
+        if source is None or source.start > before[comma + 1].start:
+            return None
+        rest = _tokens(text, cue.end, s_end)
+        parts = [first]
+        if rest and rest[0].text == "," and len(rest) > 4:
+            # "The plan, he said, will fail."
+            tail = _trim(text, rest[0].end, s_end)
+            if tail is not None:
+                parts.append(tail)
+        elif not self._only_adjuncts(state, rest, cue.end, s_end):
+            return None
+        kind = "direct" if all(state.in_quote(p[0]) for p in parts) else "indirect"
+        return _Draft(parts, kind, cue, source, _confidence(0.8 if cue.frame != "belief" else 0.6, source))
+
+    def _inverted(self, state: _ArticleState, cue: Cue, sentence: Span, content: Span) -> _Draft | None:
+        """``CONTENT, said X (, the governor).``"""
+        source = self._subject_after(state, cue.end, sentence[1])
+        if source is None:
+            return None
+        rest = _tokens(state.text, source.end, sentence[1])
+        if rest and rest[0].text != "," and not self._only_adjuncts(state, rest, source.end, sentence[1]):
+            return None
+        kind = "direct" if state.in_quote(content[0]) else "indirect"
+        return _Draft([content], kind, cue, source, _confidence(0.8, source))
+
+    @staticmethod
+    def _only_adjuncts(state: _ArticleState, rest: list[_Token], start: int, end: int) -> bool:
+        """True when what follows a cue is short and reports nothing ("on Tuesday", "in a statement")."""
+        if len(rest) > 7 or any(t.lower in ("that", ":") for t in rest):
+            return False
+        return not state.cues_in(start, end)
+
+    @staticmethod
+    def _comma_before_subject(before: list[_Token]) -> int | None:
+        """Index of the comma that opens ``, X said`` (subject of at most 6 tokens), if any."""
+        for back in range(1, min(len(before), 9) + 1):
+            token = before[-back]
+            if token.text in ",\u2014":
+                return len(before) - back
+            if token.text in _STOP_PUNCT or token.lower in _CLAUSE_WORDS:
+                return None
+        return None
+
+    def _forward(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
+        """``X said (that) CONTENT`` / ``X urged Y to CONTENT``."""
+        text = state.text
+        s_start, s_end = sentence
+        shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
+        if shared and (cue.text.endswith("ing") or not shared.group().startswith(",")):
+            # ", saying ..." / "... and added ...": the subject of the main clause speaks
+            source = previous.source if previous else self._first_mention(state, s_start, cue.start)
+        else:
+            source = self._subject_before(state, s_start, cue.start, lenient=cue.frame in ("speech", "tell"))
+        if source is None and cue.frame not in ("speech", "tell"):
+            return None
+        end = self._content_end(state, cue, cue.end, s_end)
+        start = cue.end
+        that = _THAT.match(text, cue.end, min(end, cue.end + 80))
+        if that:
+            # "said on Tuesday that ...", "told reporters: ...": the reported clause starts there
+            start = that.end("word") if that.group("word") == ":" else that.start("word")
+        content = _trim(text, start, end)
+        if content is None:
+            return None
+        base = {"speech": 0.75, "tell": 0.75, "belief": 0.55, "object": 0.55}.get(cue.frame, 0.6)
+        return _Draft([content], "indirect", cue, source, _confidence(base, source))
+
+    def _content_end(self, state: _ArticleState, cue: Cue, start: int, s_end: int) -> int:
+        """Where forward content ends: the sentence end, or before a coordinated attribution."""
+        for later in state.cues_in(start, s_end):
+            between = _tokens(state.text, start, later.start)
+            for back in range(1, min(len(between), 6) + 1):
+                token = between[-back]
+                if token.lower in ("who", "which", "that"):
+                    break
+                if token.text in ",;\u2014" or token.lower in ("and", "but", "while", "whereas"):
+                    cut = token.start
+                    if back == 1 or token.text in ",;\u2014" or between[-back - 1:][0].text != ",":
+                        return cut
+                    return between[-back - 1].start
+        return s_end
+
+    def _according(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
+        """``According to X, CONTENT`` or ``CONTENT, according to X``."""
+        text = state.text
+        s_start, s_end = sentence
+        source = self._subject_after(state, cue.end, s_end, allow_long=True)
+        lead = _tokens(text, s_start, cue.start)
+        if len([t for t in lead if t.text not in _STOP_PUNCT]) <= 1:
+            after = source.end if source else cue.end
+            comma = text.find(",", after, s_end)
+            if comma < 0:
+                return None
+            content = _trim(text, comma + 1, s_end)
+        else:
+            content = _trim(text, s_start, cue.start)
+        if content is None:
+            return None
+        return _Draft([content], "indirect", cue, source, _confidence(0.8, source))
+
+    # -- sources -----------------------------------------------------------------------------
+    def _subject_before(self, state: _ArticleState, lo: int, cue_start: int, lenient: bool = False) -> _Source | None:
+        """The subject phrase ending just before a cue (skipping adverbs and an apposition).
+
+        Unless ``lenient`` (a quote next to it already shows this is speech), the phrase must end in
+        an actor mention, a capitalised word or a known source noun ("officials").
+        """
+        tokens = _tokens(state.text, max(lo, cue_start - 240), cue_start)
+        i = len(tokens) - 1
+        skipped = 0
+        while i >= 0 and tokens[i].lower in _BETWEEN and skipped < 4:
+            i -= 1
+            skipped += 1
+        if i < 0:
+            return None
+        apposition_end: int | None = None
+        if tokens[i].text == ")":
+            # "Gov. Phil Bryant (R) said"
+            opening = next((j for j in range(i - 1, max(-1, i - 12), -1) if tokens[j].text == "("), None)
+            if opening is None or opening == 0:
+                return None
+            apposition_end = tokens[i].end
+            i = opening - 1
+        elif tokens[i].text == ",":
+            opening = next((j for j in range(i - 1, max(-1, i - 25), -1) if tokens[j].text in ",;:()"), None)
+            if opening is None or tokens[opening].text != "," or opening == 0:
+                return None
+            apposition_end = tokens[i - 1].end
+            i = opening - 1
+        head = tokens[i]
+        if head.lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS | _RELATIVES:
+            return self._pronoun_source(state, head)
+        first = i
+        while first > 0 and i - first < 9:
+            previous = tokens[first - 1]
+            if previous.text in _STOP_PUNCT or previous.lower in _CLAUSE_WORDS or previous.lower in _RELATIVES:
+                break
+            first -= 1
+        if not lenient and not self._looks_like_source(state, tokens[first:i + 1]):
+            return None
+        end = apposition_end or head.end
+        return _Source(tokens[first].start, end, self._actor_in(state, tokens[first].start, head.end))
+
+    def _looks_like_source(self, state: _ArticleState, words: list[_Token]) -> bool:
+        if not words:
+            return False
+        head = words[-1]
+        if state.doc.actor_at(head.start, head.end) is not None:
+            return True
+        lowered = re.sub(r"['\u2019]s$", "", head.lower)
+        if lowered in _SOURCE_NOUNS or (head.text[:1].isupper() and lowered not in _BETWEEN):
+            return True
+        return False
+
+    def _subject_after(self, state: _ArticleState, cue_end: int, hi: int, allow_long: bool = False) -> _Source | None:
+        """The subject after an inverted cue (``said Smith``, ``according to the report``)."""
+        tokens = _tokens(state.text, cue_end, min(hi, cue_end + 200))
+        if not tokens:
+            return None
+        head = tokens[0]
+        if head.lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS:
+            return self._pronoun_source(state, head)
+        limit = 14 if allow_long else 9
+        end = 0
+        while end < len(tokens) and end < limit and tokens[end].text not in _STOP_PUNCT:
+            if end and tokens[end].lower in _CLAUSE_WORDS | {"on", "in", "at", "during", "to", "about"} and not allow_long:
+                break
+            end += 1
+        words = tokens[:end]
+        if not words:
+            return None
+        if not (words[0].text[:1].isupper() or words[0].lower in _DETERMINERS):
+            return None
+        return _Source(words[0].start, words[-1].end, self._actor_in(state, words[0].start, words[-1].end, first=True))
+
+    def _pronoun_source(self, state: _ArticleState, token: _Token) -> _Source:
+        lowered = token.lower
+        actor: ActorRecord | None = None
+        if lowered in _PERSON_PRONOUNS:
+            source = self._salient_person(state, token.start)
+            actor = source.actor if source else None
+        elif lowered in _RELATIVES:
+            mentions = state.doc.mentions_in(max(0, token.start - 150), token.start)
+            actor = mentions[-1].actor if mentions else None
+        return _Source(token.start, token.end, actor, pronoun=True)
+
+    def _salient_person(self, state: _ArticleState, position: int) -> _Source | None:
+        """The last person mentioned before ``position`` outside quotes (who "he" most likely is)."""
+        for mention in reversed(state.doc.mentions_in(max(0, position - 3000), position)):
+            if mention.actor.type == "person" and not state.in_quote(mention.start):
+                return _Source(mention.start, mention.end, mention.actor, pronoun=True)
+        return None
+
+    @staticmethod
+    def _first_mention(state: _ArticleState, start: int, end: int) -> _Source | None:
+        mentions = state.doc.mentions_in(start, end)
+        if not mentions:
+            return None
+        return _Source(mentions[0].start, mentions[0].end, mentions[0].actor)
+
+    @staticmethod
+    def _actor_in(state: _ArticleState, start: int, end: int, first: bool = False) -> ActorRecord | None:
+        """The actor a source phrase names: its last person mention (its first, after a cue)."""
+        mentions = state.doc.mentions_in(start, end)
+        if not mentions:
+            return None
+        people = [m for m in mentions if m.actor.type == "person"] or mentions
+        return (people[0] if first else people[-1]).actor
+
+    # -- pass 3 and output -------------------------------------------------------------------
+    @staticmethod
+    def _outermost(drafts: list[_Draft]) -> list[_Draft]:
+        """Drop drafts whose cue lies inside another draft's content (nested attributions)."""
+        kept = []
+        for draft in drafts:
+            if draft.cue is None:
+                kept.append(draft)
+                continue
+            position = draft.cue.start
+            # when two drafts contain each other's cue ("A said B, C reported"), the later cue is the
+            # outer attribution
+            nested = any(other is not draft and _inside(position, other.parts) and not (
+                other.cue is not None and other.cue.start < position and _inside(other.cue.start, draft.parts))
+                for other in drafts)
+            if not nested:
+                kept.append(draft)
+        return kept
+
+    @staticmethod
+    def _statement(doc: Document, draft: _Draft) -> Statement:
+        start, end = draft.span
+        digest = hashlib.blake2b(f"{doc.article.uri}\x00{start}:{end}".encode(), digest_size=8).hexdigest()
+        source = draft.source
+        return Statement(
+            id=digest,
+            speaker=source.actor.ref() if source and source.actor else None,
+            content=" ".join(doc.text[s:e] for s, e in draft.parts),
+            kind="direct" if draft.kind == "direct" else "indirect",
+            cue=draft.cue.text if draft.cue else None,
+            span=(start, end),
+            cue_span=(draft.cue.start, draft.cue.end) if draft.cue else None,
+            speaker_span=(source.start, source.end) if source else None,
+            confidence=round(draft.confidence, 3),
+        )
+
+
+def _confidence(base: float, source: _Source | None) -> float:
+    """Lower for a pronoun speaker, lower still with no speaker; higher for a named actor."""
+    if source is None:
+        return max(0.05, base - 0.3)
+    if source.actor is None:
+        return max(0.05, base - (0.2 if source.pronoun else 0.1))
+    return min(1.0, base + (-0.1 if source.pronoun else 0.05))
+
+
+@register("wirewatch.statements.v1", version="1.0.0")
+def statements_stage(resources: Resources) -> StageFn:
+    """Fill ``doc.statements`` with direct and indirect statements and their speakers."""
+    del resources
+    return StatementFinder()
