@@ -141,7 +141,7 @@ class ActorResolver:
         entities = refine_entities(doc.text, doc.entities, self.kb)
         candidates = self._candidates(doc, entities)
         candidates = _with_echoes(doc, candidates, self.kb)
-        candidates = [c for c in candidates if not _lone_unsupported_name(doc.text, c)]
+        candidates = [c for c in candidates if not _lone_unsupported_name(doc.text, c, self.kb)]
         person_starts = {c.start for c in candidates if c.type == "person"}
         records: dict[int, ActorRecord] = {}
         # full mentions first, so that an echo before its full name (a headline) finds its actor
@@ -387,7 +387,7 @@ def _with_echoes(doc: Document, candidates: list[_Candidate], kb: KnowledgeBase)
     return result
 
 
-def _lone_unsupported_name(text: str, cand: _Candidate) -> bool:
+def _lone_unsupported_name(text: str, cand: _Candidate, kb: KnowledgeBase) -> bool:
     """True for a one-word "person" that nothing else supports ("Benfica", "Halftime").
 
     News introduces a person by full name, a title or an honorific. A single capitalised word
@@ -400,9 +400,18 @@ def _lone_unsupported_name(text: str, cand: _Candidate) -> bool:
     if len(_person_name(cand.surface).split()) > 1 or _HONORIFICS.match(cand.surface):
         return False
     before = text[max(0, cand.start - 40):cand.start].split()
-    return not (before and before[-1].lower().rstrip(".") in _TITLE_BEFORE_LONE_NAME)
+    if before and before[-1].lower().rstrip(".") in _TITLE_BEFORE_LONE_NAME:
+        return False
+    after = _RESULTS_AFTER.match(text, cand.end, min(len(text), cand.end + 40))
+    if after is None:
+        return True
+    return bool(after.group("bracketed")) and not kb.is_country(after.group("bracketed"))
 
 
+# Results formats that make a lone surname a person: "Chaouch 64th", "Huber ( Austria )".
+_RESULTS_AFTER = re.compile(
+    r"[ \t]+(?:\([ \t]*)?\d{1,3}(?:st|nd|rd|th)\b|[ \t]*\([ \t]*(?P<bracketed>[A-Z][\w.' -]{1,30}?)[ \t]*\)"
+)
 # Words before a lone surname that make it a person ("President Suharto", "coach Hiddink").
 _TITLE_BEFORE_LONE_NAME = frozenset(
     """mr mrs ms miss dr prof sir dame lord lady gen general sen senator rep gov governor president

@@ -139,6 +139,13 @@ _ORG_WORDS = frozenset(
     records pictures studios controls apparel cement company enterprises brothers associates
     services solutions products international worldwide""".split()
 )
+# Capitalised words that open a sentence or a date, not a name, before an ordinal.
+_NOT_NAMES = frozenset(
+    """The A An In On At By For From Of To And But Or If As His Her Its Their Our My Your This That
+    These Those January February March April May June July August September October November
+    December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Jan Feb Mar Apr Jun Jul Aug
+    Sep Sept Oct Nov Dec""".split()
+)
 _REFINABLE = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART",
                         "EVENT", "LAW"})
 _NOT_PERSON_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART",
@@ -164,6 +171,12 @@ _NAME_THEN_COUNTRY = re.compile(
     r"(?<![\w'\u2019-])(?P<name>[A-Z][\w\u00C0-\u024F'\u2019.-]*(?:[ \t]+(?:(?:"
     + "|".join(sorted(_PARTICLES)) + r")[ \t]+)?[A-Z][\w\u00C0-\u024F'\u2019.-]*){0,3})"
     r"[ \t]*\([ \t]*(?P<country>[A-Z][\w.' -]{1,30}?)[ \t]*\)"
+)
+
+# Scorers with the minute: "( Chaouch 64th )", "Riedle 8th minute", "Pizzi ( 73rd )".
+_NAME_THEN_MINUTE = re.compile(
+    r"(?<![\w'\u2019.-])(?P<name>[A-Z][\w\u00C0-\u024F'\u2019-]+(?:[ \t]+[A-Z][\w\u00C0-\u024F'\u2019-]+){0,2})"
+    r"[ \t]+(?:\([ \t]*)?\d{1,3}(?:st|nd|rd|th)\b(?![ \t]+(?:century|anniversary|birthday|round|place|seed))"
 )
 
 
@@ -208,6 +221,9 @@ def refine_entities(text: str, entities: list[Entity], lexicon: NameLexicon) -> 
             if start < end:
                 refined.append(Entity(start, end, label, text[start:end]))
     refined = _by_majority(refined, lexicon)
+    # a results-format name wins over the pieces spaCy made of it ("Sandrine" GPE + "Testud")
+    refined = [e for e in refined if not any(s <= e.start and e.end <= t and (s, t) != (e.start, e.end)
+                                             for s, t in people)]
     refined.extend(_missed_people(text, refined, lexicon, people))
     refined.sort(key=lambda e: (e.start, -e.end))
     return refined
@@ -230,12 +246,15 @@ def _team_slots(text: str) -> set[tuple[int, int]]:
 
 
 def _people_before_country(text: str, lexicon: NameLexicon) -> set[tuple[int, int]]:
-    """Spans of names directly followed by a bracketed country: "Sabine Appelmans ( Belgium )"."""
-    if "(" not in text:
-        return set()
+    """Spans of names in results formats: before a bracketed country ("Sabine Appelmans ( Belgium
+    )") or a scoring minute ("Chaouch 64th")."""
     found = set()
-    for match in _NAME_THEN_COUNTRY.finditer(text):
-        if lexicon.is_country(match.group("country")) and not lexicon.is_country(match.group("name")):
+    if "(" in text:
+        for match in _NAME_THEN_COUNTRY.finditer(text):
+            if lexicon.is_country(match.group("country")) and not lexicon.is_country(match.group("name")):
+                found.add(match.span("name"))
+    for match in _NAME_THEN_MINUTE.finditer(text):
+        if not lexicon.is_country(match.group("name")) and match.group("name").split()[0] not in _NOT_NAMES:
             found.add(match.span("name"))
     return found
 

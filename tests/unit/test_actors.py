@@ -113,6 +113,12 @@ def test_country_outside_the_kb_is_still_a_country(pipeline: Pipeline) -> None:
     assert (actor.name, actor.type, actor.country) == ("Burkina Faso", "country", "BFA")
 
 
+def test_lone_word_person_needs_support(pipeline: Pipeline) -> None:
+    doc = _analyse(pipeline, "Benfica dominated the game. President Suharto spoke. Halftime came.")
+    people = {a.name for a in doc.actors.values() if a.type == "person"}
+    assert people == {"Suharto"}
+
+
 def test_pronoun_resolution_skips_a_mention_that_is_only_an_affiliation(pipeline: Pipeline) -> None:
     doc = _analyse(pipeline, "Maria Lopez arrived on Monday. Vladimir Putin's spokesman said he would "
                    "not comment.")
@@ -196,6 +202,12 @@ def test_results_table_teams_are_organisations() -> None:
 def test_missed_names_are_found_by_given_name_and_bracketed_country() -> None:
     text = "Alfonso Rios scored , and Tegla Loroupe ( France ) won ."
     assert _refined(text) == [("Alfonso Rios", "PERSON"), ("Tegla Loroupe", "PERSON")]
+
+
+def test_results_format_name_wins_over_split_tags() -> None:
+    text = "Nice 1 ( Ana Berg 64th ) , and Sabine Kohl ( Belgium ) won ."
+    assert _refined(text, ("Ana", "GPE"), ("Berg", "PERSON"), ("Kohl", "PERSON")) == [
+        ("Ana Berg", "PERSON"), ("Sabine Kohl", "PERSON")]
 
 
 def test_title_only_person_tag_is_dropped() -> None:
