@@ -367,11 +367,10 @@ def _with_echoes(doc: Document, candidates: list[_Candidate], kb: KnowledgeBase)
     for start, end, surface in _word_runs(doc.text, keys, longest):
         if doc.dateline is not None and doc.dateline[0] <= start < doc.dateline[1]:
             continue
-        full = _nearest(keys[surface], start)
-        if full is None or (full.start, full.end) == (start, end):
+        nearest = _nearest(keys[surface], start)
+        if nearest is None or (nearest.start, nearest.end) == (start, end):
             continue
-        while (full.start, full.end) in replaced and replaced[(full.start, full.end)].echo_of is not None:
-            full = replaced[(full.start, full.end)].echo_of  # type: ignore[assignment]
+        full = _root(nearest, replaced)
         existing = by_span.get((start, end))
         if existing is not None:
             if existing.type == "person" and existing.kb is None and _is_short(existing, full):
@@ -421,6 +420,15 @@ _TITLE_BEFORE_LONE_NAME = frozenset(
     detective striker midfielder defender goalkeeper winger manager spokesman spokeswoman leader
     dictator ayatollah rabbi imam sultan chief""".split()
 )
+
+
+def _root(cand: _Candidate, replaced: dict[tuple[int, int], _Candidate]) -> _Candidate:
+    """The full mention that ``cand`` repeats, following echoes of echoes."""
+    while True:
+        echo = replaced.get((cand.start, cand.end))
+        if echo is None or echo.echo_of is None:
+            return cand
+        cand = echo.echo_of
 
 
 def _word_runs(text: str, keys: dict[str, list[_Candidate]], longest: int) -> list[tuple[int, int, str]]:
