@@ -84,6 +84,20 @@ _SOURCE_NOUNS = frozenset(
 )
 _THAT = re.compile(r"\s*(?:[^\s.;:!?\u201c\u201d\"]+\s+){0,8}?(?P<word>that|whether|:)(?=[\s\u201c\"])")
 _TRIM_END = ".,;: \n\t"
+# Words that open an adjunct after a postposed cue ("..., she said on Tuesday in a statement").
+_ADJUNCT_STARTS = frozenset(
+    """in on at during after before from to about with while of via through when as last this
+    earlier later recently yesterday today tonight monday tuesday wednesday thursday friday saturday
+    sunday late early afterward afterwards repeatedly again then also privately publicly""".split()
+)
+# Auxiliaries and modals: a phrase holding one is a clause, not a name.
+_VERBISH = frozenset(
+    "must will would can could should may might is are was were has have had did does do be been".split()
+)
+# "Name Name: content" opening a paragraph (capitalised words only, no digits: not "9:34 p.m.").
+_NAME_COLON = re.compile(
+    r"(?P<name>[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|of|the|and)){0,5}):[ \t]+(?P<content>[^\s\d])"
+)
 # A cue right after "and"/"but" or a comma shares the subject of the clause before it.
 _SHARED_SUBJECT = re.compile(r"(?:,|\band|\bbut)\s+(?:(?:also|then|later|has|had|have)\s+)?$")
 
@@ -196,9 +210,12 @@ class StatementFinder:
                         previous: _Draft | None) -> _Draft | None:
         text = state.text
         s_start, s_end = state.sentence(part.start)
-        lead_is_empty = not text[s_start:part.start].strip()
+        lead = text[s_start:part.start].strip()
+        lead_is_empty = not lead
+        # a quote opening its clause ("... - "A," she said - ...") may take the cue after it
+        opens_clause = lead_is_empty or lead[-1] in ",;(\u2014\u2013-"
         found = (self._lead_attribution(state, s_start, part.start)
-                 or self._tail_attribution(state, part, lead_is_empty)
+                 or (self._tail_attribution(state, part) if opens_clause else None)
                  or self._colon_attribution(state, s_start, part.start))
         if found is not None:
             cue, source = found
@@ -241,35 +258,41 @@ class StatementFinder:
         gap = state.text[cue_end:q_start].strip()
         return not gap or (gap.endswith((":", ",")) and len(_tokens(state.text, cue_end, q_start)) <= 8)
 
-    def _tail_attribution(self, state: _ArticleState, part: QuotePart,
-                          lead_is_empty: bool) -> tuple[Cue, _Source | None] | None:
-        """``"...," X said`` / ``"...," said X`` - a cue shortly after the quote."""
+    def _tail_attribution(self, state: _ArticleState, part: QuotePart) -> tuple[Cue, _Source | None] | None:
+        """``"...," X said`` / ``"...," said X`` - a cue shortly after a sentence-initial quote."""
         if not part.closed:
             return None
         text = state.text
-        _, s_end = state.sentence(part.end - 1)
-        if s_end <= part.end and text[part.end - 2: part.end - 1] in "?!":
-            # '"Why?" Trump asked.' is split after the question mark: look into the next sentence.
-            index = state.sentence_index(part.end)
-            if index + 1 < len(state.doc.sentences) and state.doc.sentences[index][0] < part.end:
-                s_end = state.doc.sentences[index + 1][1]
-            elif index < len(state.doc.sentences):
-                s_end = state.doc.sentences[index][1]
+        s_end = self._tail_end(state, part)
         cues = state.cues_in(part.end, s_end)
         if not cues:
             return None
         cue = cues[0]
         before = [t for t in _tokens(text, part.end, cue.start) if t.text not in ",\u2014"]
+        while before and before[-1].lower in _BETWEEN:
+            before.pop()
         if len(before) > 30 or any(t.text in "\u201c\"" for t in before):
             return None
-        if before:
-            source = self._subject_before(state, part.end, cue.start, lenient=True)
-            if source is None or source.start > before[0].start:
-                return None
-        else:
-            source = self._subject_after(state, cue.end, s_end)
-        del lead_is_empty
-        return cue, source
+        if not before:
+            return cue, self._subject_after(state, cue.end, s_end)
+        if len(before) == 1 and before[0].lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS:
+            return cue, self._pronoun_source(state, before[0])
+        # everything between the quote and the cue names the speaker ("the city manager, Jo Li,")
+        start, end = before[0].start, before[-1].end
+        return cue, _Source(start, end, self._actor_in(state, start, end, first=True))
+
+    @staticmethod
+    def _tail_end(state: _ArticleState, part: QuotePart) -> int:
+        _, s_end = state.sentence(part.end - 1)
+        if s_end <= part.end and state.text[part.end - 2: part.end - 1] in ("?", "!"):
+            # '"Why?" Trump asked.' is split after the question mark: look into the next sentence.
+            index = state.sentence_index(part.end)
+            sentences = state.doc.sentences
+            if sentences[index][0] < part.end:
+                index += 1
+            if index < len(sentences):
+                s_end = sentences[index][1]
+        return s_end
 
     @staticmethod
     def _stands_alone(state: _ArticleState, part: QuotePart) -> bool:
@@ -328,6 +351,24 @@ class StatementFinder:
             if draft is not None:
                 state.drafts.append(draft)
                 last_in_sentence[sentence[0]] = draft
+        for paragraph in state.doc.paragraphs:
+            draft = self._name_colon(state, paragraph)
+            if draft is not None:
+                state.drafts.append(draft)
+
+    def _name_colon(self, state: _ArticleState, paragraph: Span) -> _Draft | None:
+        """Headline style ``Graham: Trump's rhetoric hurts the party`` at the start of a paragraph."""
+        match = _NAME_COLON.match(state.text, paragraph[0], paragraph[1])
+        if match is None or state.in_quote(match.start("content")):
+            return None
+        s_end = state.sentence(match.start("content"))[1]
+        content = _trim(state.text, match.start("content"), s_end)
+        name_end = match.end("name")
+        if content is None or not state.doc.mentions_in(paragraph[0], name_end):
+            return None
+        source = _Source(paragraph[0], name_end, self._actor_in(state, paragraph[0], name_end))
+        cue = Cue(name_end, name_end + 1, ":", ":", "speech")
+        return _Draft([content], "indirect", cue, source, _confidence(0.6, source))
 
     def _reported(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
         if cue.frame == "according":
@@ -379,10 +420,13 @@ class StatementFinder:
 
     @staticmethod
     def _only_adjuncts(state: _ArticleState, rest: list[_Token], start: int, end: int) -> bool:
-        """True when what follows a cue is short and reports nothing ("on Tuesday", "in a statement")."""
-        if len(rest) > 7 or any(t.lower in ("that", ":") for t in rest):
+        """True when what follows a cue reports nothing ("", "on Tuesday", "in a statement")."""
+        words = [t for t in rest if t.text not in _STOP_PUNCT]
+        if not words:
+            return True
+        if len(words) > 12 or words[0].lower not in _ADJUNCT_STARTS:
             return False
-        return not state.cues_in(start, end)
+        return not any(t.lower == "that" for t in words) and not state.cues_in(start, end)
 
     @staticmethod
     def _comma_before_subject(before: list[_Token]) -> int | None:
@@ -525,6 +569,9 @@ class StatementFinder:
             return None
         if not (words[0].text[:1].isupper() or words[0].lower in _DETERMINERS):
             return None
+        if not allow_long and not _name_like(words):
+            # "X, the ambassador, said Mexico must act": a clause, not an inverted subject
+            return None
         return _Source(words[0].start, words[-1].end, self._actor_in(state, words[0].start, words[-1].end, first=True))
 
     def _pronoun_source(self, state: _ArticleState, token: _Token) -> _Source:
@@ -596,6 +643,14 @@ class StatementFinder:
             speaker_span=(source.start, source.end) if source else None,
             confidence=round(draft.confidence, 3),
         )
+
+
+def _name_like(words: list[_Token]) -> bool:
+    """True for a noun phrase naming a source ("Jo Li", "a spokesman for the party"), not a clause."""
+    last = re.sub(r"['\u2019]s$", "", words[-1].lower)
+    if not (words[-1].text[:1].isupper() or last in _SOURCE_NOUNS):
+        return False
+    return not any(word.lower in _VERBISH for word in words)
 
 
 def _confidence(base: float, source: _Source | None) -> float:
