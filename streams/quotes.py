@@ -1,6 +1,6 @@
 """Quotations in an article: quote-mark pairs, and quotes that run on across paragraphs.
 
-Curly marks pair by direction; a straight ``"`` (or ``''``, two apostrophes) opens when no quote is
+Curly marks pair by direction (and may nest); a straight ``"`` (or ``''``, two apostrophes) opens when no quote is
 open and closes otherwise.
 News style leaves a quote open at the end of a paragraph when the same speaker goes on in the
 next one, which re-opens with a quote mark: such parts form one :class:`Quotation`.
@@ -45,20 +45,30 @@ class Quotation:
         return self.parts[-1].end
 
 
+def _closes(text: str, position: int, end: int) -> bool:
+    """True for an opening-shaped mark typed where a quote closes (``here,“ said``)."""
+    before = text[position - 1] if position > 0 else " "
+    after = text[position + 1] if position + 1 < end else " "
+    return not before.isspace() and (after.isspace() or after in ".,;:!?)")
+
+
 def _paragraph_quotes(text: str, start: int, end: int) -> list[QuotePart]:
     parts: list[QuotePart] = []
     opened: int | None = None
+    depth = 0
     for match in _MARK.finditer(text, start, end):
         mark, position = match.group(), match.start()
         if opened is None:
             if mark in _OPENING:
-                opened = position
-        elif mark == "\u201c":
-            # a second opening mark: the first one was never closed; restart here
-            opened = position
+                opened, depth = position, 1
+        elif mark == "\u201c" and not _closes(text, position, end):
+            # a curly quote nested inside another ("He said “it is “fake” news”")
+            depth += 1
+        elif mark == "\u201d" and depth > 1:
+            depth -= 1
         else:
             parts.append(QuotePart(opened, match.end(), True))
-            opened = None
+            opened, depth = None, 0
     if opened is not None:
         parts.append(QuotePart(opened, end, False))
     return parts

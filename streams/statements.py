@@ -96,7 +96,23 @@ _VERBISH = frozenset(
 )
 # "Name Name: content" opening a paragraph (capitalised words only, no digits: not "9:34 p.m.").
 _NAME_COLON = re.compile(
-    r"(?P<name>[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|of|the|and)){0,5}):[ \t]+(?P<content>[^\s\d])"
+    r"[\"\u201c]?(?P<name>[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|of|the|and)){0,5}):[ \t]+"
+    r"(?P<content>[^\s\d])"
+)
+# A transcript's speaker label: the name in capitals ("PENCE", "SEN. JOHN SMITH").
+_SPEAKER_LABEL = re.compile(r"[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]*){0,3}")
+_SPEAKER_LABEL_START = re.compile(r"[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]*){0,3}:\s")
+# A quote signed with a dash and a name, ending its paragraph.
+_DASH_BYLINE = re.compile(
+    r"[ \t]*(?P<dash>[\u2015\u2014\u2013]|--?)[ \t]*(?P<name>[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,4})"
+    r"[ \t]*\.?[ \t]*(?=\n|$)"
+)
+# Sentence openers skipped when looking for the subject a participle cue shares.
+_OPENERS = frozenset("and but so yet still also meanwhile however then later earlier instead".split())
+# Where the object of "praised"/"called"/"accused" gives way to a new clause or an aside.
+_OBJECT_STOP = re.compile(
+    r"\s+(?:when|while|after|before|during|as|because|since|although|though|even as)\s|"
+    r",\s+(?:which|who|saying|adding|noting|arguing|as|when|while|after|and)\s|\s[\u2014\u2013-]+\s|;"
 )
 # A cue right after "and"/"but" or a comma shares the subject of the clause before it.
 _SHARED_SUBJECT = re.compile(r"(?:,|\band|\bbut)\s+(?:(?:also|then|later|has|had|have)\s+)?$")
@@ -209,12 +225,16 @@ class StatementFinder:
     def _attribute_part(self, state: _ArticleState, part: QuotePart, by_cue: dict[int, _Draft],
                         previous: _Draft | None) -> _Draft | None:
         text = state.text
+        if _SPEAKER_LABEL_START.match(text, part.start + 1, part.end):
+            # a stray mark before a transcript line ('"PENCE: Well, ...'): the label pass reads it
+            return None
         s_start, s_end = state.sentence(part.start)
         lead = text[s_start:part.start].strip()
         lead_is_empty = not lead
         # a quote opening its clause ("... - "A," she said - ...") may take the cue after it
         opens_clause = lead_is_empty or lead[-1] in ",;(\u2014\u2013-"
-        found = (self._lead_attribution(state, s_start, part.start)
+        found = (self._dash_byline(state, part)
+                 or self._lead_attribution(state, s_start, part.start)
                  or (self._tail_attribution(state, part) if opens_clause else None)
                  or self._colon_attribution(state, s_start, part.start))
         if found is not None:
@@ -231,6 +251,19 @@ class StatementFinder:
         if not lead_is_empty or not self._stands_alone(state, part):
             return None
         return self._unattributed_quote(state, part, by_cue, previous)
+
+    def _dash_byline(self, state: _ArticleState, part: QuotePart) -> tuple[Cue, _Source | None] | None:
+        """A line ``"Imagination is more important than knowledge." - Albert Einstein``."""
+        text = state.text
+        line_start = text.rfind("\n", 0, part.start) + 1
+        if not part.closed or text[line_start:part.start].strip():
+            return None
+        dash = _DASH_BYLINE.match(text, part.end)
+        if dash is None:
+            return None
+        name_start, name_end = dash.span("name")
+        cue = Cue(dash.start("dash"), dash.end("dash"), dash.group("dash"), "\u2014", "speech")
+        return cue, _Source(name_start, name_end, self._actor_in(state, name_start, name_end))
 
     def _lead_attribution(self, state: _ArticleState, s_start: int, q_start: int) -> tuple[Cue, _Source | None] | None:
         """``X said: "..."`` - a cue just before the quote, with at most a short gap ending in ':' or ','."""
@@ -357,18 +390,25 @@ class StatementFinder:
                 state.drafts.append(draft)
 
     def _name_colon(self, state: _ArticleState, paragraph: Span) -> _Draft | None:
-        """Headline style ``Graham: Trump's rhetoric hurts the party`` at the start of a paragraph."""
-        match = _NAME_COLON.match(state.text, paragraph[0], paragraph[1])
-        if match is None or state.in_quote(match.start("content")):
+        """``Graham: Trump's rhetoric hurts the party`` (headline style) or ``PENCE: Well, ...``
+        (a transcript's speaker label) opening a paragraph; the content runs to its end."""
+        text = state.text
+        match = _NAME_COLON.match(text, paragraph[0], paragraph[1])
+        if match is None:
             return None
-        s_end = state.sentence(match.start("content"))[1]
-        content = _trim(state.text, match.start("content"), s_end)
-        name_end = match.end("name")
-        if content is None or not state.doc.mentions_in(paragraph[0], name_end):
+        name_start, name_end = match.span("name")
+        label = _SPEAKER_LABEL.fullmatch(match.group("name")) is not None
+        if not label and (state.in_quote(match.start("content"))
+                          or not state.doc.mentions_in(name_start, name_end)):
             return None
-        source = _Source(paragraph[0], name_end, self._actor_in(state, paragraph[0], name_end))
+        content_end = paragraph[1] if label else state.sentence(match.start("content"))[1]
+        content = _trim(text, match.start("content"), content_end)
+        if content is None:
+            return None
+        source = _Source(name_start, name_end, self._actor_in(state, name_start, name_end))
         cue = Cue(name_end, name_end + 1, ":", ":", "speech")
-        return _Draft([content], "indirect", cue, source, _confidence(0.6, source))
+        kind = "direct" if label else "indirect"
+        return _Draft([content], kind, cue, source, _confidence(0.7 if label else 0.6, source))
 
     def _reported(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
         if cue.frame == "according":
@@ -444,14 +484,17 @@ class StatementFinder:
         text = state.text
         s_start, s_end = sentence
         shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
-        if shared and (cue.text.endswith("ing") or not shared.group().startswith(",")):
+        shared = shared if shared and (cue.text.endswith("ing") or not shared.group().startswith(",")) else None
+        if shared:
             # ", saying ..." / "... and added ...": the subject of the main clause speaks
-            source = previous.source if previous else self._first_mention(state, s_start, cue.start)
+            source = previous.source if previous else self._sentence_subject(state, s_start, cue.start)
         else:
             source = self._subject_before(state, s_start, cue.start, lenient=cue.frame in ("speech", "tell"))
-        if source is None and cue.frame not in ("speech", "tell"):
+        if source is None and not shared and cue.frame not in ("speech", "tell"):
             return None
         end = self._content_end(state, cue, cue.end, s_end)
+        if cue.frame == "object":
+            end = self._object_end(state, cue.end, end)
         start = cue.end
         that = _THAT.match(text, cue.end, min(end, cue.end + 80))
         if that:
@@ -591,6 +634,26 @@ class StatementFinder:
             if mention.actor.type == "person" and not state.in_quote(mention.start):
                 return _Source(mention.start, mention.end, mention.actor, pronoun=True)
         return None
+
+    def _sentence_subject(self, state: _ArticleState, s_start: int, end: int) -> _Source | None:
+        """The subject opening a sentence: a pronoun, or an actor named in its first words."""
+        tokens = _tokens(state.text, s_start, min(end, s_start + 120))[:6]
+        while tokens and tokens[0].lower in _OPENERS:
+            tokens.pop(0)
+        if not tokens:
+            return None
+        if tokens[0].lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS:
+            return self._pronoun_source(state, tokens[0])
+        mention = self._first_mention(state, tokens[0].start, end)
+        if mention is not None and mention.start <= tokens[min(2, len(tokens) - 1)].start:
+            return mention
+        return None
+
+    @staticmethod
+    def _object_end(state: _ArticleState, start: int, end: int) -> int:
+        """An object cue's content ("praised X") ends before a subordinate clause or aside."""
+        match = _OBJECT_STOP.search(state.text, start, end)
+        return match.start() if match else end
 
     @staticmethod
     def _first_mention(state: _ArticleState, start: int, end: int) -> _Source | None:

@@ -17,7 +17,8 @@ Definition (``wirewatch eval polnear PATH``; PATH is a split folder such as ``po
   earlier gold, then earlier prediction). precision = matched predictions / predictions,
   recall = matched gold / gold, F1 their harmonic mean (all pooled over the split).
 * **Direct / mixed / indirect gold.** Quote regions are computed per line of the file text: a curly
-  ``\u201c`` opens and ``\u201d`` closes; a straight ``"`` (or ``''``, two apostrophes, as some
+  ``\u201c`` opens and ``\u201d`` closes (curly quotes nest: a ``\u201c`` inside an open quote needs
+  its own ``\u201d`` before the outer quote can close); a straight ``"`` (or ``''``, two apostrophes, as some
   outlets write it) opens when no quote is open and closes otherwise; a quote still open at the end
   of a line runs to the end of that line. Counting only the
   letters and digits of the content fragments: all of them strictly inside quote regions ->
@@ -166,13 +167,19 @@ def quote_regions(text: str) -> list[Span]:
     regions: list[Span] = []
     for line in re.finditer(r"[^\n]+", text):
         opened: int | None = None
+        depth = 0
         for mark in _QUOTE_MARK.finditer(text, line.start(), line.end()):
-            if mark.group() == "\u201c" or opened is None:
-                if mark.group() != "\u201d":
-                    opened = mark.start() if opened is None else opened
+            kind = mark.group()
+            if opened is None:
+                if kind != "\u201d":
+                    opened, depth = mark.start(), 1
+            elif kind == "\u201c":
+                depth += 1
+            elif kind == "\u201d" and depth > 1:
+                depth -= 1
             else:
                 regions.append((opened, mark.end()))
-                opened = None
+                opened, depth = None, 0
         if opened is not None:
             regions.append((opened, line.end()))
     return regions

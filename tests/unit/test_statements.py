@@ -313,3 +313,36 @@ def test_cue_words_inside_names_or_compounds_are_not_cues() -> None:
 def test_an_article_without_statements_gives_none(pipeline: Pipeline, tmp_path: Path) -> None:
     article = Article(uri="urn:test:none", headline="Storm hits coast", body_text="Rain fell all day.")
     assert pipeline.extract(article).statements == []
+
+
+def test_nested_curly_quote_stays_inside_the_outer_quote(statements: Callable[..., list[Statement]]) -> None:
+    body = "Whitfield said: \u201cThey call it \u201creform\u201d but it is a tax on farmers.\u201d"
+    found = _only(statements(body))
+    assert found.content == "\u201cThey call it \u201creform\u201d but it is a tax on farmers.\u201d"
+    assert _speaker(found) == "Karen Whitfield"
+
+
+def test_quote_signed_with_a_dash_names_its_speaker(statements: Callable[..., list[Statement]]) -> None:
+    body = "\u201cThe budget is a disgrace and everyone in this town knows it.\u201d \u2015 Karen Whitfield"
+    found = _only(statements(body))
+    assert found.kind == "direct"
+    assert _speaker(found) == "Karen Whitfield"
+    assert found.cue == "\u2015"
+
+
+def test_transcript_speaker_label_gives_a_direct_statement(statements: Callable[..., list[Statement]]) -> None:
+    body = "HARPER: Well, look, the numbers are clear. We will balance the budget.\n\nThe debate ended late."
+    found = _only(statements(body))
+    assert found.kind == "direct"
+    assert found.content == "Well, look, the numbers are clear. We will balance the budget"
+    assert found.cue == ":"
+
+
+def test_headline_style_name_colon_statement(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Alvarez: Pension cuts are off the table.\n\nThe minister spoke in Lima."))
+    assert found.content == "Pension cuts are off the table"
+    assert _speaker(found) == "Maria Alvarez"
+
+
+def test_reporting_word_forms_never_include_bare_prepositions() -> None:
+    assert find_cues("in on at to of for about the a with by and or but out up") == []
