@@ -48,7 +48,7 @@ from streams.topics import Topic, TopicHit, TopicLexicon
 
 __all__ = ["StanceFinder", "stance_stage"]
 
-_MAX_PARTIES = 6
+_MAX_PARTIES = 12
 _MAX_PAIR_GAP = 60
 _MIN_TOPIC_SCORE = 0.15
 _INTERACTION = re.compile(

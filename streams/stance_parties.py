@@ -1,13 +1,15 @@
 """Who can hold or receive a stance in an article: its actors, plus the groups the actors stage leaves out.
 
-The actors stage keeps people, organisations and knowledge-base countries. Stances are also held
-by collectives it does not keep as actors: nationalities and parties named by an adjective or a
-plural ("Russian officials", "Republicans", "Muslims"), and unresolved group phrases ("Gulf
-officials", "delegates"). Decision: such a party resolves to the knowledge-base actor its word
-names when there is one ("Russian" -> Russia, via the demonyms), else to a ``group`` actor named
-by the phrase as written (``ww:group:gulf-officials``). A party found here is registered in
+The actors stage keeps people, organisations and knowledge-base countries it is sure of. Stances
+are also held by what it leaves out: nationalities and parties named by an adjective or a plural
+("Russian officials", "Republicans", "Muslims"), places standing for their people or government
+("California sued"), names it could not confirm (a lone surname), and unresolved group phrases
+("Gulf officials", "delegates"). Decision: such a party resolves to the knowledge-base actor its
+words name when there is one ("Russian" -> Russia, via the demonyms), else to an actor named by
+the phrase as written: ``ww:person:<slug>`` / ``ww:organization:<slug>`` for NER names, else
+``ww:group:<slug>`` (``ww:group:gulf-officials``). A party found here is registered in
 ``doc.actors`` (one more mention) only when a stance uses it, so every stance's holder and target
-is in the published actor list.
+is in the published actor list and nothing is added for articles without stances.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ _GROUP_PHRASE = re.compile(
 )
 _ACRONYM_GAPS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 _POSSESSIVE_END = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
-_PARTY_LABELS = frozenset({"NORP", "GPE"})
+_PARTY_TYPES: dict[str, ActorType] = {"NORP": "group", "GPE": "group", "PERSON": "person", "ORG": "organization"}
 
 
 @dataclass(slots=True)
@@ -58,7 +60,7 @@ def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
     parties = [Party(m.start, m.end, m.actor, True) for m in doc.mentions()]
     taken = [(p.start, p.end) for p in parties]
     for entity in doc.entities:
-        if entity.label not in _PARTY_LABELS or _overlaps(taken, entity.start, entity.end):
+        if entity.label not in _PARTY_TYPES or _overlaps(taken, entity.start, entity.end):
             continue
         if doc.dateline is not None and doc.dateline[0] <= entity.start < doc.dateline[1]:
             continue
@@ -107,10 +109,7 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
     match = kb.lookup(_normalise(surface))
     if match is not None:
         return Party(start, end, _kb_record(doc, match.actor), False)
-    if label != "NORP":
-        # a place outside the knowledge base (a city, a region) is not a stance holder
-        return None
-    return Party(start, end, _group_record(doc, surface), False)
+    return Party(start, end, _group_record(doc, surface, _PARTY_TYPES[label]), False)
 
 
 def _normalise(surface: str) -> str:
@@ -128,7 +127,8 @@ def _kb_record(doc: Document, kb_actor: KBActor) -> ActorRecord:
 
 def _group_record(doc: Document, name: str, kind: ActorType = "group") -> ActorRecord:
     # "Republicans" and "Republican" are one group
-    actor_id = f"ww:{kind}:{_slug(re.sub(r'(?<=[a-z])s$', '', name))}"
+    key = re.sub(r"(?<=[a-z])s$", "", name) if kind == "group" else name
+    actor_id = f"ww:{kind}:{_slug(key)}"
     existing = doc.actors.get(actor_id)
     return existing if existing is not None else ActorRecord(id=actor_id, name=name, type=kind)
 
