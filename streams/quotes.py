@@ -16,6 +16,7 @@ __all__ = ["QuotePart", "Quotation", "find_quotations"]
 # Some outlets (the NYT archive) write a straight double quote as two apostrophes.
 _MARK = re.compile("''|[\"\u201c\u201d]")
 _OPENING = ('"', "''", "\u201c")
+_LINE = re.compile(r"\S[^\n]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,13 @@ def _closes(text: str, position: int, end: int) -> bool:
     return not before.isspace() and (after.isspace() or after in ".,;:!?)")
 
 
+def _opens(text: str, position: int, end: int) -> bool:
+    """True for a closing-shaped mark typed where a quote opens (`` ”Mr. Trump's``)."""
+    before = text[position - 1] if position > 0 else " "
+    after = text[position + 1] if position + 1 < end else " "
+    return before.isspace() and after.isalnum()
+
+
 def _paragraph_quotes(text: str, start: int, end: int) -> list[QuotePart]:
     parts: list[QuotePart] = []
     opened: int | None = None
@@ -59,7 +67,7 @@ def _paragraph_quotes(text: str, start: int, end: int) -> list[QuotePart]:
     for match in _MARK.finditer(text, start, end):
         mark, position = match.group(), match.start()
         if opened is None:
-            if mark in _OPENING:
+            if mark in _OPENING or _opens(text, position, end):
                 opened, depth = position, 1
         elif mark == "\u201c" and not _closes(text, position, end):
             # a curly quote nested inside another ("He said “it is “fake” news”")
@@ -75,15 +83,20 @@ def _paragraph_quotes(text: str, start: int, end: int) -> list[QuotePart]:
 
 
 def find_quotations(text: str, paragraphs: list[tuple[int, int]]) -> list[Quotation]:
-    """The quotations of ``text``, in order, given its paragraph spans."""
+    """The quotations of ``text``, in order, given its paragraph spans.
+
+    Quotes pair within a line: some sources break paragraphs with a single newline, and a quote
+    never runs across a line break except by the continuation convention.
+    """
     quotations: list[list[QuotePart]] = []
     continuing = False
     for p_start, p_end in paragraphs:
-        parts = _paragraph_quotes(text, p_start, p_end)
-        for index, part in enumerate(parts):
-            if index == 0 and continuing and part.start == p_start:
-                quotations[-1].append(part)
-            else:
-                quotations.append([part])
-        continuing = bool(parts) and not parts[-1].closed
+        for line in _LINE.finditer(text, p_start, p_end):
+            parts = _paragraph_quotes(text, line.start(), line.end())
+            for index, part in enumerate(parts):
+                if index == 0 and continuing and part.start == line.start():
+                    quotations[-1].append(part)
+                else:
+                    quotations.append([part])
+            continuing = bool(parts) and not parts[-1].closed
     return [Quotation(tuple(parts)) for parts in quotations]
