@@ -118,7 +118,7 @@ class StanceLexicon:
         """Every stance cue in ``text[start:end]``, in text order."""
         end = len(text) if end is None else end
         return [
-            CueHit(m.start(), m.end(), self.cues[int(m.lastgroup[1:])])
+            CueHit(m.start(), m.end(), self.cues[_group_index(m.lastgroup)])
             for m in self._cue_pattern.finditer(text, start, end)
             if m.lastgroup is not None
         ]
@@ -127,7 +127,7 @@ class StanceLexicon:
         """Every modifier in ``text[start:end]``, in text order."""
         end = len(text) if end is None else end
         return [
-            ModifierHit(m.start(), m.end(), self.modifiers[int(m.lastgroup[1:])].role)
+            ModifierHit(m.start(), m.end(), self.modifiers[_group_index(m.lastgroup)].role)
             for m in self._modifier_pattern.finditer(text, start, end)
             if m.lastgroup is not None
         ]
@@ -185,18 +185,37 @@ class StanceLexicon:
 
 
 def _compile(phrases: list[str]) -> re.Pattern[str]:
-    # Longest phrases first, because regex alternation takes the first alternative that matches.
-    order = sorted(range(len(phrases)), key=lambda i: len(phrases[i]), reverse=True)
-    parts = [f"(?P<g{i}>{_phrase_pattern(phrases[i])})" for i in order]
-    return re.compile("|".join(parts), re.IGNORECASE)
+    """One regex for all phrases, branching on the first letter so a word start is tested cheaply.
+
+    Each phrase is a named group ``g<index>``; a phrase whose first word lists alternatives is
+    split into one branch per alternative, all under the same index.
+    """
+    branches: dict[str, list[tuple[int, str]]] = {}
+    glued: list[str] = []
+    for index, phrase in enumerate(phrases):
+        words = phrase.strip().split()
+        if words[0].startswith(("n't", "n\u2019t")):
+            # "n't" is glued to its verb ("wasn't"), every other cue starts a word
+            glued.append(f"(?P<g{index}>n['\u2019]t)")
+            continue
+        tail = "" if words[-1].endswith("*") else r"(?![\w'\u2019])"
+        rest = "".join(r"[\s-]+" + _word_pattern(w) for w in words[1:]) + tail
+        firsts = words[0][1:-1].split("|") if words[0].startswith("(") else [words[0]]
+        for first in firsts:
+            head = _word_pattern(first)
+            branches.setdefault(first[0].lower(), []).append((index, head[len(re.escape(first[0])):] + rest))
+    parts = []
+    for char, alternatives in sorted(branches.items()):
+        alternatives.sort(key=lambda item: len(item[1]), reverse=True)
+        inner = "|".join(f"(?P<g{index}_{k}>{body})" for k, (index, body) in enumerate(alternatives))
+        parts.append(re.escape(char) + "(?:" + inner + ")")
+    pattern = r"(?<![\w'\u2019])(?:" + "|".join(parts) + ")"
+    return re.compile("|".join([pattern, *glued]), re.IGNORECASE)
 
 
-def _phrase_pattern(phrase: str) -> str:
-    words = [_word_pattern(w) for w in phrase.strip().split()]
-    # "n't" is glued to its verb ("wasn't"), every other cue starts a word
-    head = "" if phrase.startswith(("n't", "n\u2019t")) else r"(?<![\w'\u2019])"
-    tail = "" if phrase.strip().endswith("*") else r"(?![\w'\u2019])"
-    return head + r"[\s-]+".join(words) + tail
+def _group_index(name: str) -> int:
+    """The phrase index of a group name ``g<index>`` or ``g<index>_<branch>``."""
+    return int(name[1:].partition("_")[0])
 
 
 def _word_pattern(word: str) -> str:
