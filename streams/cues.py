@@ -7,6 +7,7 @@ A cue's *frame* says where the reported content sits relative to it:
 * ``belief`` - a thought, hope or intention ("believes ...", "hopes to ..."); less certain.
 * ``object`` - a noun phrase or infinitive ("urged X to ...", "accused X of ...", "praised X").
 * ``according`` - "according to SOURCE", with the content on the other side of the source.
+* ``noun`` - a noun of saying or thinking after its possessor ("Trump's claim that ...").
 
 Forms are listed per verb so the scan is one precompiled regex over the text. Only lower-case forms
 match (plus title-case for speech verbs, for headlines and "According to"), so names such as
@@ -21,7 +22,7 @@ from typing import Literal
 
 __all__ = ["CUE_PATTERN", "Cue", "CueFrame", "cue_at", "find_cues"]
 
-CueFrame = Literal["speech", "tell", "belief", "object", "according"]
+CueFrame = Literal["speech", "tell", "belief", "object", "according", "noun"]
 
 # lemma -> inflected forms (space-separated, or "|"-separated when a form has several words);
 # a leading "*" marks a form that reports a clause only when "that"/"to"/":"... follows it.
@@ -231,11 +232,46 @@ _OBJECT = {
     "press": "*pressed",
 }
 _ACCORDING = {"according to": "according to|"}
+# Nouns of saying and thinking count only as "<possessor> (adjective) NOUN that/to/about ..."
+# ("Trump's claim that ...", "her call for ...").
+_NOUN = {
+    "claim": "claim claims",
+    "assertion": "assertion",
+    "argument": "argument",
+    "statement": "statement",
+    "remarks": "remarks comments",
+    "belief": "belief",
+    "view": "view views",
+    "promise": "promise pledge vow",
+    "warning": "warning",
+    "call": "call calls",
+    "criticism": "criticism",
+    "suggestion": "suggestion",
+    "insistence": "insistence",
+    "contention": "contention",
+    "accusation": "accusation accusations allegation allegations charge",
+    "demand": "demand demands",
+    "proposal": "proposal plan",
+    "opposition": "opposition",
+    "support": "support",
+    "concern": "concern concerns fear fears",
+    "hope": "hope",
+    "decision": "decision",
+    "refusal": "refusal",
+    "denial": "denial",
+    "endorsement": "endorsement",
+    "defense": "defense defence",
+    "praise": "praise",
+    "attacks": "attack attacks",
+}
 
 _LEXICON: dict[CueFrame, dict[str, str]] = {
     "speech": _SPEECH, "tell": _TELL, "belief": _BELIEF, "object": _OBJECT, "according": _ACCORDING,
+    "noun": _NOUN,
 }
 # Content-introducing words that make a "*" form count (its bare use is mostly not an attribution).
+_POSSESSOR = re.compile(r"(?:\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Mm]y|[Oo]ur)|\w['\u2019]s|\w['\u2019])\s+(?:[a-z]+\s+)?$")
+_NOUN_COMPLEMENT = re.compile(r"\s+(?:that|to|about|of|for|on|against|with)\b|:")
 _NEEDS_COMPLEMENT = re.compile(r"\s+(?:that|to|:|whether|if|it|he|she|they|the\s+\w+\s+(?:is|was|will|would))\b|:")
 
 
@@ -288,6 +324,9 @@ def find_cues(text: str) -> list[Cue]:
         surface = match.group()
         lemma, frame, strict = _FORMS[" ".join(surface.lower().split())]
         if _NOT_CUE_BEFORE.search(text, max(0, match.start() - 6), match.start()):
+            continue
+        if frame == "noun" and not (_POSSESSOR.search(text, max(0, match.start() - 40), match.start())
+                                    and _NOUN_COMPLEMENT.match(text, match.end())):
             continue
         bare = strict and not _NEEDS_COMPLEMENT.match(text, match.end())
         found.append(Cue(match.start(), match.end(), surface, lemma, frame, bare))

@@ -55,8 +55,8 @@ _CLAUSE_WORDS = frozenset(
     until unless than what whether""".split()
 )
 _STOP_PUNCT = frozenset(",;:()[]\u2014\u2013-\"\u201c\u201d?!.")
-_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
-_OTHER_PRONOUNS = frozenset({"they", "we", "i", "it", "you", "them", "us", "me"})
+_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
+_OTHER_PRONOUNS = frozenset({"they", "we", "i", "it", "you", "them", "us", "me", "their", "its"})
 _RELATIVES = frozenset({"who", "which"})
 _DETERMINERS = frozenset(
     "a an the one two three four five several some many most another his her their its our my".split()
@@ -106,6 +106,11 @@ _SPEAKER_LABEL_START = re.compile(r"[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-
 _DASH_BYLINE = re.compile(
     r"[ \t]*(?P<dash>[\u2015\u2014\u2013]|--?)[ \t]*(?P<name>[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,4})"
     r"[ \t]*\.?[ \t]*(?=\n|$)"
+)
+# The possessor before a noun cue: "Trump's", "the senator's", "his" (an adjective may follow).
+_OWNER = re.compile(
+    r"(?P<owner>(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*(?=['\u2019]s?\s)|\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts))"
+    r"(?:['\u2019]s?)?\s+(?:[a-z]+\s+)?$"
 )
 # Sentence openers skipped when looking for the subject a participle cue shares.
 _OPENERS = frozenset("and but so yet still also meanwhile however then later earlier instead".split())
@@ -413,6 +418,8 @@ class StatementFinder:
     def _reported(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
         if cue.frame == "according":
             return self._according(state, cue, sentence)
+        if cue.frame == "noun":
+            return self._noun_statement(state, cue, sentence)
         if cue.frame in ("speech", "tell", "belief") and not cue.text.endswith("ing"):
             draft = self._postposed(state, cue, sentence)
             if draft is not None:
@@ -492,11 +499,11 @@ class StatementFinder:
             source = self._subject_before(state, s_start, cue.start, lenient=cue.frame in ("speech", "tell"))
         if source is None and not shared and cue.frame not in ("speech", "tell"):
             return None
-        end = self._content_end(state, cue, cue.end, s_end)
+        end = self._content_end(state, cue.end, s_end)
         if cue.frame == "object":
             end = self._object_end(state, cue.end, end)
         start = cue.end
-        that = _THAT.match(text, cue.end, min(end, cue.end + 80))
+        that = _THAT.match(text, cue.end, min(end, cue.end + 80)) if cue.frame != "object" else None
         if that:
             # "said on Tuesday that ...", "told reporters: ...": the reported clause starts there
             start = that.end("word") if that.group("word") == ":" else that.start("word")
@@ -506,20 +513,40 @@ class StatementFinder:
         base = {"speech": 0.75, "tell": 0.75, "belief": 0.55, "object": 0.55}.get(cue.frame, 0.6)
         return _Draft([content], "indirect", cue, source, _confidence(base, source))
 
-    def _content_end(self, state: _ArticleState, cue: Cue, start: int, s_end: int) -> int:
-        """Where forward content ends: the sentence end, or before a coordinated attribution."""
+    @staticmethod
+    def _content_end(state: _ArticleState, start: int, s_end: int) -> int:
+        """Where forward content ends: the sentence end, or before a coordinated attribution
+        ("X said A, and Y argued B" / "X said A and added B"); a later cue after "that", "who" or
+        "which" is nested inside the content instead."""
         for later in state.cues_in(start, s_end):
             between = _tokens(state.text, start, later.start)
-            for back in range(1, min(len(between), 6) + 1):
-                token = between[-back]
+            for index in range(len(between) - 1, max(-1, len(between) - 7), -1):
+                token = between[index]
                 if token.lower in ("who", "which", "that"):
                     break
                 if token.text in ",;\u2014" or token.lower in ("and", "but", "while", "whereas"):
-                    cut = token.start
-                    if back == 1 or token.text in ",;\u2014" or between[-back - 1:][0].text != ",":
-                        return cut
-                    return between[-back - 1].start
+                    if index > 0 and between[index - 1].text == ",":
+                        return between[index - 1].start
+                    return token.start
         return s_end
+
+    def _noun_statement(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
+        """``Trump's claim that CONTENT`` / ``her call for CONTENT``: the possessor is the source."""
+        text = state.text
+        owner = _OWNER.search(text, max(sentence[0], cue.start - 80), cue.start)
+        if owner is None:
+            return None
+        name_start, name_end = owner.span("owner")
+        words = _tokens(text, name_start, name_end)
+        if len(words) == 1 and words[0].lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS:
+            source = self._pronoun_source(state, words[0])
+        else:
+            source = _Source(name_start, name_end, self._actor_in(state, name_start, name_end))
+        end = self._object_end(state, cue.end, self._content_end(state, cue.end, sentence[1]))
+        content = _trim(text, cue.end, end)
+        if content is None:
+            return None
+        return _Draft([content], "indirect", cue, source, _confidence(0.5, source))
 
     def _according(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
         """``According to X, CONTENT`` or ``CONTENT, according to X``."""

@@ -346,3 +346,17 @@ def test_headline_style_name_colon_statement(statements: Callable[..., list[Stat
 
 def test_reporting_word_forms_never_include_bare_prepositions() -> None:
     assert find_cues("in on at to of for about the a with by and or but out up") == []
+
+
+def test_possessive_noun_cue_gives_a_statement(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Harper's claim that the deficit had vanished was widely doubted."))
+    assert found.cue == "claim"
+    assert found.content == "that the deficit had vanished was widely doubted"
+    assert _speaker(found) == "John Harper"
+
+
+def test_object_of_a_cue_keeps_a_nested_noun_cue_inside(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Alvarez mocked Harper's claim that the deficit had vanished."))
+    assert found.cue == "mocked"
+    assert found.content == "Harper's claim that the deficit had vanished"
+    assert _speaker(found) == "Maria Alvarez"
