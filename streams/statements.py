@@ -39,7 +39,7 @@ __all__ = ["StatementFinder", "statements_stage"]
 Span = tuple[int, int]
 
 # Initials ("U.S.", "J.") and short title abbreviations ("Mr.", "Sen.") keep their period.
-_TOKEN = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|\w+(?:['\u2019.\-]\w+)*|[^\w\s]")
+_TOKEN = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|\w+(?:['\u2019.\-]\w+)*|''|[^\w\s]")
 # Words that may stand between a subject and its cue ("Trump has also repeatedly said").
 _BETWEEN = frozenset(
     """has have had also later previously repeatedly then once recently publicly reportedly again long
@@ -54,7 +54,7 @@ _CLAUSE_WORDS = frozenset(
     """that and but because while when as after if though although since where whereas so or before
     until unless than what whether""".split()
 )
-_STOP_PUNCT = frozenset(",;:()[]\u2014\u2013-\"\u201c\u201d?!.")
+_STOP_PUNCT = frozenset([*",;:()[]\u2014\u2013-\"\u201c\u201d?!.", "''"])
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _OTHER_PRONOUNS = frozenset({"they", "we", "i", "it", "you", "them", "us", "me", "their", "its"})
 _RELATIVES = frozenset({"who", "which"})
@@ -112,6 +112,9 @@ _OWNER = re.compile(
     r"(?P<owner>(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*(?=['\u2019]s?\s)|\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts))"
     r"(?:['\u2019]s?)?\s+(?:[a-z]+\s+)?$"
 )
+# A form of "be" (and an adverb) right before a cue: the passive voice.
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+_BY_AGENT = re.compile(r"by\s+")
 # Sentence openers skipped when looking for the subject a participle cue shares.
 _OPENERS = frozenset("and but so yet still also meanwhile however then later earlier instead".split())
 # Where the object of "praised"/"called"/"accused" gives way to a new clause or an aside.
@@ -183,6 +186,7 @@ class _ArticleState:
         self._quote_starts = [start for start, _ in self.quote_spans]
         self.cues = [c for c in find_cues(doc.text) if not self.in_quote(c.start)]
         self._cue_starts = [c.start for c in self.cues]
+        self.cue_starts = frozenset(self._cue_starts)
         self._sentence_starts = [start for start, _ in doc.sentences]
         self.drafts: list[_Draft] = []
         self.used_cues: set[int] = set()
@@ -237,7 +241,7 @@ class StatementFinder:
         lead = text[s_start:part.start].strip()
         lead_is_empty = not lead
         # a quote opening its clause ("... - "A," she said - ...") may take the cue after it
-        opens_clause = lead_is_empty or lead[-1] in ",;(\u2014\u2013-"
+        opens_clause = lead_is_empty or lead[-1] in ",;(\u2014\u2013-" or lead.lower() in _OPENERS
         found = (self._dash_byline(state, part)
                  or self._lead_attribution(state, s_start, part.start)
                  or (self._tail_attribution(state, part) if opens_clause else None)
@@ -276,7 +280,7 @@ class StatementFinder:
         if not cues or not self._short_gap(state, cues[-1].end, q_start):
             return None
         cue = cues[-1]
-        source = self._subject_before(state, s_start, cue.start, lenient=True)
+        _, source = self._source_of(state, cue, s_start, None, lenient=True)
         if source is None:
             source = self._subject_after(state, cue.end, q_start)
         return cue, source
@@ -322,7 +326,7 @@ class StatementFinder:
     @staticmethod
     def _tail_end(state: _ArticleState, part: QuotePart) -> int:
         _, s_end = state.sentence(part.end - 1)
-        if s_end <= part.end and state.text[part.end - 2: part.end - 1] in ("?", "!"):
+        if s_end <= part.end and state.text[part.start:part.end].rstrip("\"'\u201d\u2019 ").endswith(("?", "!")):
             # '"Why?" Trump asked.' is split after the question mark: look into the next sentence.
             index = state.sentence_index(part.end)
             sentences = state.doc.sentences
@@ -490,13 +494,11 @@ class StatementFinder:
         """``X said (that) CONTENT`` / ``X urged Y to CONTENT``."""
         text = state.text
         s_start, s_end = sentence
-        shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
-        shared = shared if shared and (cue.text.endswith("ing") or not shared.group().startswith(",")) else None
-        if shared:
-            # ", saying ..." / "... and added ...": the subject of the main clause speaks
-            source = previous.source if previous else self._sentence_subject(state, s_start, cue.start)
-        else:
-            source = self._subject_before(state, s_start, cue.start, lenient=cue.frame in ("speech", "tell"))
+        if (cue.lemma != "ask" and not cue.text.endswith("ing")
+                and _PASSIVE.search(text, max(s_start, cue.start - 40), cue.start)):
+            # "the plan was rejected by voters": reported, but its subject is not the source
+            return self._passive(state, cue, s_end)
+        shared, source = self._source_of(state, cue, s_start, previous, lenient=cue.frame in ("speech", "tell"))
         if source is None and not shared and cue.frame not in ("speech", "tell"):
             return None
         end = self._content_end(state, cue.end, s_end)
@@ -504,6 +506,8 @@ class StatementFinder:
             end = self._object_end(state, cue.end, end)
         start = cue.end
         that = _THAT.match(text, cue.end, min(end, cue.end + 80)) if cue.frame != "object" else None
+        if that and self._skips_a_clause(state, cue.end, that.start("word")):
+            that = None
         if that:
             # "said on Tuesday that ...", "told reporters: ...": the reported clause starts there
             start = that.end("word") if that.group("word") == ":" else that.start("word")
@@ -512,6 +516,43 @@ class StatementFinder:
             return None
         base = {"speech": 0.75, "tell": 0.75, "belief": 0.55, "object": 0.55}.get(cue.frame, 0.6)
         return _Draft([content], "indirect", cue, source, _confidence(base, source))
+
+    def _source_of(self, state: _ArticleState, cue: Cue, s_start: int, previous: _Draft | None,
+                   lenient: bool) -> tuple[bool, _Source | None]:
+        """``(shares a subject, source)`` for a forward cue.
+
+        A participle (", saying ...", "Noting that ..., Smith said") or a coordinated verb ("... and
+        added") shares the subject of the main clause; other cues take the phrase before them.
+        """
+        text = state.text
+        participle = cue.text.endswith("ing")
+        if participle and not text[s_start:cue.start].strip():
+            # "Noting that the polls had closed, Smith said ...": the subject follows the clause
+            comma = text.find(",", cue.end, state.sentence(cue.start)[1])
+            return True, self._sentence_subject(state, comma + 1, state.sentence(cue.start)[1]) if comma > 0 else None
+        shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
+        if shared and (participle or not shared.group().startswith(",")):
+            if previous is not None and previous.source is not None:
+                return True, previous.source
+            return True, self._sentence_subject(state, s_start, cue.start)
+        return False, self._subject_before(state, s_start, cue.start, lenient=lenient)
+
+    def _passive(self, state: _ArticleState, cue: Cue, s_end: int) -> _Draft | None:
+        """``The plan was praised (by X) ...``: a statement whose source is the agent, if named."""
+        content = _trim(state.text, cue.end, self._content_end(state, cue.end, s_end))
+        if content is None:
+            return None
+        agent = _BY_AGENT.match(state.text, content[0], content[1])
+        source = self._subject_after(state, agent.end(), content[1], allow_long=True) if agent else None
+        return _Draft([content], "indirect", cue, source, _confidence(0.5, source))
+
+    @staticmethod
+    def _skips_a_clause(state: _ArticleState, start: int, end: int) -> bool:
+        """True when the words before a "that" hold a subject or a cue ("say she is likely to argue
+        that"): the content starts at the cue, not at that "that"."""
+        words = _tokens(state.text, start, end)
+        return bool(state.cues_in(start, end)) or any(
+            w.lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS - {"him", "her", "them", "us", "me", "it"} for w in words)
 
     @staticmethod
     def _content_end(state: _ArticleState, start: int, s_end: int) -> int:
@@ -601,7 +642,8 @@ class StatementFinder:
         first = i
         while first > 0 and i - first < 9:
             previous = tokens[first - 1]
-            if previous.text in _STOP_PUNCT or previous.lower in _CLAUSE_WORDS or previous.lower in _RELATIVES:
+            if (previous.text in _STOP_PUNCT or previous.lower in _CLAUSE_WORDS or previous.lower in _RELATIVES
+                    or previous.start in state.cue_starts):
                 break
             first -= 1
         if not lenient and not self._looks_like_source(state, tokens[first:i + 1]):
@@ -637,7 +679,7 @@ class StatementFinder:
         words = tokens[:end]
         if not words:
             return None
-        if not (words[0].text[:1].isupper() or words[0].lower in _DETERMINERS):
+        if not allow_long and not (words[0].text[:1].isupper() or words[0].lower in _DETERMINERS):
             return None
         if not allow_long and not _name_like(words):
             # "X, the ambassador, said Mexico must act": a clause, not an inverted subject

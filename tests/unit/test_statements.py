@@ -360,3 +360,23 @@ def test_object_of_a_cue_keeps_a_nested_noun_cue_inside(statements: Callable[...
     assert found.cue == "mocked"
     assert found.content == "Harper's claim that the deficit had vanished"
     assert _speaker(found) == "Maria Alvarez"
+
+
+def test_passive_cue_takes_the_agent_not_the_subject(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("The budget was criticized by Harper for its pension cuts."))
+    assert found.speaker is not None and _speaker(found) == "John Harper"
+    unsourced = _only(statements("The budget was criticized for its pension cuts."))
+    assert unsourced.speaker is None and unsourced.speaker_span is None
+
+
+def test_sentence_initial_participle_takes_the_main_subject(statements: Callable[..., list[Statement]]) -> None:
+    found = statements("Noting that the polls had closed, Alvarez declared victory.")
+    noting = next(s for s in found if s.cue == "Noting")
+    assert _speaker(noting) == "Maria Alvarez"
+    assert noting.content == "that the polls had closed"
+
+
+def test_participle_before_a_quote_takes_the_main_subject(statements: Callable[..., list[Statement]]) -> None:
+    found = statements("Harper rejected the plan on Monday, saying: \u201cIt is dead on arrival.\u201d")
+    assert [(s.cue, s.kind, _speaker(s)) for s in found] == [
+        ("rejected", "indirect", "John Harper"), ("saying", "direct", "John Harper")]
