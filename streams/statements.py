@@ -17,6 +17,11 @@ stage resolved; no parser or tagger runs. The work goes in three passes:
 Speakers: the actor of the mention heading the source phrase; "he"/"she" resolve to the last
 person mentioned outside quotes, "who" to the actor just before it. A source that is not an actor
 ("officials said") keeps its ``speaker_span`` with a null speaker.
+
+Confidence: the share of statements of the same kind (direct with a cue word, colon or none;
+indirect by cue frame) whose content PolNeAR annotators also marked on their train split, times
+1.0 for a named speaker, 0.95 for a source phrase that is not an actor, 0.9 for a resolved
+pronoun and 0.8 for an unresolved pronoun or no source.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import bisect
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from schemas import Statement
 from streams.cues import Cue, find_cues
@@ -115,6 +120,14 @@ _OWNER = re.compile(
 # A form of "be" (and an adverb) right before a cue: the passive voice.
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _BY_AGENT = re.compile(r"by\s+")
+# Share of statements of each kind whose content PolNeAR train annotators also marked, rounded:
+# direct with a cue word / with a colon or dash / with none; indirect by cue frame.
+_FOUND_RATE = {
+    ("direct", "cue"): 0.97, ("direct", "mark"): 0.85, ("direct", "none"): 0.8,
+    ("indirect", "speech"): 0.88, ("indirect", "tell"): 0.85, ("indirect", "according"): 0.94,
+    ("indirect", "object"): 0.88, ("indirect", "belief"): 0.75, ("indirect", "noun"): 0.78,
+    ("indirect", "mark"): 0.8,
+}
 # Sentence openers skipped when looking for the subject a participle cue shares.
 _OPENERS = frozenset("and but so yet still also meanwhile however then later earlier instead".split())
 # Where the object of "praised"/"called"/"accused" gives way to a new clause or an aside.
@@ -151,8 +164,6 @@ class _Draft:
     kind: str
     cue: Cue | None
     source: _Source | None
-    confidence: float
-    extra_cues: list[int] = field(default_factory=list)
 
     @property
     def span(self) -> Span:
@@ -252,7 +263,7 @@ class StatementFinder:
             if draft is not None:
                 draft.parts.append((part.start, part.end))
                 return draft
-            draft = _Draft([(part.start, part.end)], "direct", cue, source, _confidence(0.9, source))
+            draft = _Draft([(part.start, part.end)], "direct", cue, source)
             by_cue[cue.start] = draft
             state.used_cues.add(cue.start)
             state.drafts.append(draft)
@@ -359,7 +370,7 @@ class StatementFinder:
         if len(_tokens(text, part.start, part.end)) < 8:
             return None
         source = self._salient_person(state, part.start)
-        draft = _Draft([(part.start, part.end)], "direct", None, source, 0.45 if source else 0.3)
+        draft = _Draft([(part.start, part.end)], "direct", None, source)
         state.drafts.append(draft)
         return draft
 
@@ -375,7 +386,7 @@ class StatementFinder:
             draft.parts.append((part.start, part.end))
             return draft
         source = self._subject_before(state, p_start, cue.start)
-        draft = _Draft([(part.start, part.end)], "direct", cue, source, _confidence(0.85, source))
+        draft = _Draft([(part.start, part.end)], "direct", cue, source)
         by_cue[cue.start] = draft
         state.used_cues.add(cue.start)
         state.drafts.append(draft)
@@ -417,7 +428,7 @@ class StatementFinder:
         source = _Source(name_start, name_end, self._actor_in(state, name_start, name_end))
         cue = Cue(name_end, name_end + 1, ":", ":", "speech")
         kind = "direct" if label else "indirect"
-        return _Draft([content], kind, cue, source, _confidence(0.7 if label else 0.6, source))
+        return _Draft([content], kind, cue, source)
 
     def _reported(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
         if cue.frame == "according":
@@ -456,7 +467,7 @@ class StatementFinder:
         elif not self._only_adjuncts(state, rest, cue.end, s_end):
             return None
         kind = "direct" if all(state.in_quote(p[0]) for p in parts) else "indirect"
-        return _Draft(parts, kind, cue, source, _confidence(0.8 if cue.frame != "belief" else 0.6, source))
+        return _Draft(parts, kind, cue, source)
 
     def _inverted(self, state: _ArticleState, cue: Cue, sentence: Span, content: Span) -> _Draft | None:
         """``CONTENT, said X (, the governor).``"""
@@ -467,7 +478,7 @@ class StatementFinder:
         if rest and rest[0].text != "," and not self._only_adjuncts(state, rest, source.end, sentence[1]):
             return None
         kind = "direct" if state.in_quote(content[0]) else "indirect"
-        return _Draft([content], kind, cue, source, _confidence(0.8, source))
+        return _Draft([content], kind, cue, source)
 
     @staticmethod
     def _only_adjuncts(state: _ArticleState, rest: list[_Token], start: int, end: int) -> bool:
@@ -514,8 +525,7 @@ class StatementFinder:
         content = _trim(text, start, end)
         if content is None:
             return None
-        base = {"speech": 0.75, "tell": 0.75, "belief": 0.55, "object": 0.55}.get(cue.frame, 0.6)
-        return _Draft([content], "indirect", cue, source, _confidence(base, source))
+        return _Draft([content], "indirect", cue, source)
 
     def _source_of(self, state: _ArticleState, cue: Cue, s_start: int, previous: _Draft | None,
                    lenient: bool) -> tuple[bool, _Source | None]:
@@ -544,7 +554,7 @@ class StatementFinder:
             return None
         agent = _BY_AGENT.match(state.text, content[0], content[1])
         source = self._subject_after(state, agent.end(), content[1], allow_long=True) if agent else None
-        return _Draft([content], "indirect", cue, source, _confidence(0.5, source))
+        return _Draft([content], "indirect", cue, source)
 
     @staticmethod
     def _skips_a_clause(state: _ArticleState, start: int, end: int) -> bool:
@@ -587,7 +597,7 @@ class StatementFinder:
         content = _trim(text, cue.end, end)
         if content is None:
             return None
-        return _Draft([content], "indirect", cue, source, _confidence(0.5, source))
+        return _Draft([content], "indirect", cue, source)
 
     def _according(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
         """``According to X, CONTENT`` or ``CONTENT, according to X``."""
@@ -605,7 +615,7 @@ class StatementFinder:
             content = _trim(text, s_start, cue.start)
         if content is None:
             return None
-        return _Draft([content], "indirect", cue, source, _confidence(0.8, source))
+        return _Draft([content], "indirect", cue, source)
 
     # -- sources -----------------------------------------------------------------------------
     def _subject_before(self, state: _ArticleState, lo: int, cue_start: int, lenient: bool = False) -> _Source | None:
@@ -773,7 +783,7 @@ class StatementFinder:
             span=(start, end),
             cue_span=(draft.cue.start, draft.cue.end) if draft.cue else None,
             speaker_span=(source.start, source.end) if source else None,
-            confidence=round(draft.confidence, 3),
+            confidence=_confidence(draft),
         )
 
 
@@ -785,13 +795,25 @@ def _name_like(words: list[_Token]) -> bool:
     return not any(word.lower in _VERBISH for word in words)
 
 
-def _confidence(base: float, source: _Source | None) -> float:
-    """Lower for a pronoun speaker, lower still with no speaker; higher for a named actor."""
+def _confidence(draft: _Draft) -> float:
+    """How likely the statement is right: how often PolNeAR annotators marked the same content for
+    this kind of cue (measured on its train split), lowered when the speaker is less certain."""
+    cue = draft.cue
+    if cue is None:
+        key = "none"
+    elif cue.lemma in (":", "\u2014"):
+        key = "mark"
+    else:
+        key = "cue" if draft.kind == "direct" else cue.frame
+    found = _FOUND_RATE[(draft.kind if draft.kind == "direct" else "indirect", key)]
+    source = draft.source
     if source is None:
-        return max(0.05, base - 0.3)
-    if source.actor is None:
-        return max(0.05, base - (0.2 if source.pronoun else 0.1))
-    return min(1.0, base + (-0.1 if source.pronoun else 0.05))
+        certainty = 0.8
+    elif source.actor is None:
+        certainty = 0.8 if source.pronoun else 0.95
+    else:
+        certainty = 0.9 if source.pronoun else 1.0
+    return round(found * certainty, 3)
 
 
 @register("wirewatch.statements.v1", version="1.0.0")

@@ -135,7 +135,8 @@ def test_speaker_in_previous_sentence_for_cueless_quote(statements: Callable[...
     assert found.kind == "direct"
     assert _speaker(found) == "John Harper"
     assert found.cue is None
-    assert found.confidence < 0.6
+    with_cue = _only(statements("\u201cI will not sign a budget that cuts pensions,\u201d Harper said."))
+    assert found.confidence < with_cue.confidence
 
 
 def test_pronoun_speaker_resolves_to_previous_actor(statements: Callable[..., list[Statement]]) -> None:
