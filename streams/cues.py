@@ -8,6 +8,7 @@ A cue's *frame* says where the reported content sits relative to it:
 * ``object`` - a noun phrase or infinitive ("urged X to ...", "accused X of ...", "praised X").
 * ``according`` - "according to SOURCE", with the content on the other side of the source.
 * ``noun`` - a noun of saying or thinking after its possessor ("Trump's claim that ...").
+* ``hedge`` - a view reported without its holder ("X appears to lead", "X is expected to win").
 
 Forms are listed per verb so the scan is one precompiled regex over the text. Only lower-case forms
 match (plus title-case for speech verbs, for headlines and "According to"), so names such as
@@ -22,7 +23,7 @@ from typing import Literal
 
 __all__ = ["CUE_PATTERN", "Cue", "CueFrame", "cue_at", "find_cues"]
 
-CueFrame = Literal["speech", "tell", "belief", "object", "according", "noun"]
+CueFrame = Literal["speech", "tell", "belief", "object", "according", "noun", "hedge"]
 
 # lemma -> inflected forms (space-separated, or "|"-separated when a form has several words);
 # a leading "*" marks a form that reports a clause only when "that"/"to"/":"... follows it.
@@ -204,6 +205,7 @@ _OBJECT = {
     "rail": "railed against|rails against",
     "tout": "touted touts touting",
     "express": "expressed expresses expressing",
+    "show": "show",
     "hail": "hailed hails",
     "commend": "commended",
     "thank": "thanked",
@@ -232,6 +234,12 @@ _OBJECT = {
     "press": "*pressed",
 }
 _ACCORDING = {"according to": "according to|"}
+# Hedges that report a view without its holder ("Trump appears to lead", "X is expected to win").
+_HEDGE = {
+    "seem": "*seems *seemed",
+    "appear": "*appears *appeared",
+    "expected": "*is expected|*are expected|*was expected|*were expected",
+}
 # Nouns of saying and thinking count only as "<possessor> (adjective) NOUN that/to/about ..."
 # ("Trump's claim that ...", "her call for ...").
 _NOUN = {
@@ -268,6 +276,7 @@ _NOUN = {
 _LEXICON: dict[CueFrame, dict[str, str]] = {
     "speech": _SPEECH, "tell": _TELL, "belief": _BELIEF, "object": _OBJECT, "according": _ACCORDING,
     "noun": _NOUN,
+    "hedge": _HEDGE,
 }
 # Content-introducing words that make a "*" form count (its bare use is mostly not an attribution).
 _POSSESSOR = re.compile(r"(?:\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Mm]y|[Oo]ur)|\w['\u2019]s|\w['\u2019])\s+(?:[a-z]+\s+)?$")

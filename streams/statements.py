@@ -20,8 +20,8 @@ person mentioned outside quotes, "who" to the actor just before it. A source tha
 
 Confidence: the share of statements of the same kind (direct with a cue word, colon or none;
 indirect by cue frame) whose content PolNeAR annotators also marked on their train split, times
-1.0 for a named speaker, 0.95 for a source phrase that is not an actor, 0.9 for a resolved
-pronoun and 0.8 for an unresolved pronoun or no source.
+1.0 for a named speaker (or a hedge, which has none), 0.95 for a source phrase that is not an
+actor, 0.9 for a resolved pronoun and 0.8 for an unresolved pronoun or no source.
 """
 
 from __future__ import annotations
@@ -126,8 +126,10 @@ _FOUND_RATE = {
     ("direct", "cue"): 0.97, ("direct", "mark"): 0.85, ("direct", "none"): 0.8,
     ("indirect", "speech"): 0.88, ("indirect", "tell"): 0.85, ("indirect", "according"): 0.94,
     ("indirect", "object"): 0.88, ("indirect", "belief"): 0.75, ("indirect", "noun"): 0.78,
-    ("indirect", "mark"): 0.8,
+    ("indirect", "mark"): 0.8, ("indirect", "hedge"): 0.87,
 }
+# Where a clause starts inside a sentence (for the subject of a hedge).
+_CLAUSE_START = re.compile(r"(?:[,;:]\s+(?:and\s+|but\s+)?|\s(?:and|but|though|although|because|while)\s+)")
 # Sentence openers skipped when looking for the subject a participle cue shares.
 _OPENERS = frozenset("and but so yet still also meanwhile however then later earlier instead".split())
 # Where the object of "praised"/"called"/"accused" gives way to a new clause or an aside.
@@ -435,6 +437,8 @@ class StatementFinder:
             return self._according(state, cue, sentence)
         if cue.frame == "noun":
             return self._noun_statement(state, cue, sentence)
+        if cue.frame == "hedge":
+            return self._hedge(state, cue, sentence)
         if cue.frame in ("speech", "tell", "belief") and not cue.text.endswith("ing"):
             draft = self._postposed(state, cue, sentence)
             if draft is not None:
@@ -598,6 +602,19 @@ class StatementFinder:
         if content is None:
             return None
         return _Draft([content], "indirect", cue, source)
+
+    def _hedge(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
+        """``Kasich appears to have the state to himself``: the whole clause, with no source."""
+        text = state.text
+        start = sentence[0]
+        for boundary in _CLAUSE_START.finditer(text, sentence[0], cue.start):
+            start = boundary.end()
+        if not text[start:cue.start].strip() or text[start:cue.start].strip().lower() in ("it", "there"):
+            start = cue.end
+        content = _trim(text, start, self._content_end(state, cue.end, sentence[1]))
+        if content is None:
+            return None
+        return _Draft([content], "indirect", cue, None)
 
     def _according(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
         """``According to X, CONTENT`` or ``CONTENT, according to X``."""
@@ -807,7 +824,9 @@ def _confidence(draft: _Draft) -> float:
         key = "cue" if draft.kind == "direct" else cue.frame
     found = _FOUND_RATE[(draft.kind if draft.kind == "direct" else "indirect", key)]
     source = draft.source
-    if source is None:
+    if key == "hedge":
+        certainty = 1.0  # a hedge has no holder to get wrong
+    elif source is None:
         certainty = 0.8
     elif source.actor is None:
         certainty = 0.8 if source.pronoun else 0.95

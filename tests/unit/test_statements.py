@@ -381,3 +381,10 @@ def test_participle_before_a_quote_takes_the_main_subject(statements: Callable[.
     found = statements("Harper rejected the plan on Monday, saying: \u201cIt is dead on arrival.\u201d")
     assert [(s.cue, s.kind, _speaker(s)) for s in found] == [
         ("rejected", "indirect", "John Harper"), ("saying", "direct", "John Harper")]
+
+
+def test_hedge_without_a_holder_is_a_sourceless_statement(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Polls closed at eight, and Harper appears to have won the district."))
+    assert found.cue == "appears"
+    assert found.content == "Harper appears to have won the district"
+    assert found.speaker is None and found.speaker_span is None
