@@ -152,8 +152,7 @@ def fit(x: _Matrix, labels: np.ndarray, n_features: int, l2: float, epochs: int,
     for step in range(1, epochs + 1):
         delta = (_softmax(_logits(x, weights, bias)) - onehot) * sample_weight[:, None]
         spread = delta[x.row_of]
-        grad_w = np.stack([np.bincount(x.cols, spread[:, c], n_features) for c in range(k)], axis=1)
-        grad_w += l2 * weights
+        grad_w = np.stack([np.bincount(x.cols, spread[:, c], n_features) for c in range(k)], axis=1) + l2 * weights
         grad_b = delta.sum(axis=0)
         for param, grad, m, v in ((weights, grad_w, moments[0], moments[1]), (bias, grad_b, moments[2], moments[3])):
             m *= beta1
@@ -249,12 +248,12 @@ def main(argv: list[str] | None = None, pipeline: Pipeline | None = None) -> int
     parser.add_argument("--train", type=Path, required=True, help="directed-sentiment train.txt")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_FILE)
     parser.add_argument("--actors", type=Path, default=None, help="actor knowledge base (default: shipped)")
-    parser.add_argument("--min-count", type=int, default=3)
-    parser.add_argument("--l2", type=float, default=3e-4)
+    parser.add_argument("--min-count", type=int, default=2)
+    parser.add_argument("--l2", type=float, default=2e-3)
     parser.add_argument("--epochs", type=int, default=250)
     parser.add_argument("--class-power", type=float, default=0.5)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--prune", type=float, default=0.01)
+    parser.add_argument("--prune", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     started = time.perf_counter()

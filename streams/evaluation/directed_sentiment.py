@@ -152,7 +152,8 @@ def score(gold: list[int], predicted: list[int]) -> dict[str, Any]:
     confusion = [[0] * len(LABELS) for _ in LABELS]
     for g, p in zip(gold, predicted, strict=True):
         confusion[g][p] += 1
-    per_class = {}
+    per_class: dict[str, dict[str, Any]] = {}
+    f1_values = []
     for label, name in LABELS.items():
         tp = confusion[label][label]
         support = sum(confusion[label])
@@ -160,13 +161,14 @@ def score(gold: list[int], predicted: list[int]) -> dict[str, Any]:
         precision = tp / predicted_count if predicted_count else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        f1_values.append(f1)
         per_class[str(label)] = {"name": name, "precision": round(precision, 4), "recall": round(recall, 4),
                                  "f1": round(f1, 4), "support": support, "predicted": predicted_count}
     total = len(gold)
     correct = sum(confusion[k][k] for k in LABELS)
     return {
         "rows": total,
-        "macro_f1": round(sum(c["f1"] for c in per_class.values()) / len(LABELS), 4),
+        "macro_f1": round(sum(f1_values) / len(LABELS), 4),
         "accuracy": round(correct / total, 4) if total else 0.0,
         "per_class": per_class,
         "confusion": confusion,
