@@ -93,8 +93,9 @@ _TRIM_END = ".,;: \n\t"
 _ADJUNCT_STARTS = frozenset(
     """in on at during after before from to about with while of via through when as last this
     earlier later recently yesterday today tonight monday tuesday wednesday thursday friday saturday
-    sunday late early afterward afterwards repeatedly again then also privately publicly""".split()
+    sunday late early afterward afterwards""".split()
 )
+_CLOSING_QUOTES = frozenset({"\u201d", '"', "''", "\u2019"})
 # Auxiliaries and modals: a phrase holding one is a clause, not a name.
 _VERBISH = frozenset(
     "must will would can could should may might is are was were has have had did does do be been".split()
@@ -453,7 +454,8 @@ class StatementFinder:
         comma = self._comma_before_subject(before)
         if comma is None:
             return None
-        first = _trim(text, s_start, before[comma].start)
+        boundary = before[comma]
+        first = _trim(text, s_start, boundary.end if boundary.text in _CLOSING_QUOTES else boundary.start)
         if first is None:
             return None
         if comma == len(before) - 1:
@@ -479,6 +481,8 @@ class StatementFinder:
         if source is None:
             return None
         rest = _tokens(state.text, source.end, sentence[1])
+        if source.pronoun and any(t.text not in _STOP_PUNCT for t in rest):
+            return None  # "X, who ..., said he would ...": the pronoun opens the reported clause
         if rest and rest[0].text != "," and not self._only_adjuncts(state, rest, source.end, sentence[1]):
             return None
         kind = "direct" if state.in_quote(content[0]) else "indirect"
@@ -500,6 +504,9 @@ class StatementFinder:
         for back in range(1, min(len(before), 9) + 1):
             token = before[-back]
             if token.text in ",\u2014":
+                return len(before) - back
+            if token.text in _CLOSING_QUOTES and back < len(before) and before[-back - 1].text in ",\u2014":
+                # '..., which is fine,” Smith said': the comma sits inside the closing quote
                 return len(before) - back
             if token.text in _STOP_PUNCT or token.lower in _CLAUSE_WORDS:
                 return None
@@ -705,8 +712,6 @@ class StatementFinder:
             end += 1
         words = tokens[:end]
         if not words:
-            return None
-        if not allow_long and not (words[0].text[:1].isupper() or words[0].lower in _DETERMINERS):
             return None
         if not allow_long and not _name_like(words):
             # "X, the ambassador, said Mexico must act": a clause, not an inverted subject

@@ -388,3 +388,22 @@ def test_hedge_without_a_holder_is_a_sourceless_statement(statements: Callable[.
     assert found.cue == "appears"
     assert found.content == "Harper appears to have won the district"
     assert found.speaker is None and found.speaker_span is None
+
+
+def test_postposed_cue_after_a_partial_quote_with_inner_comma(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Harper is \u201cthe worst negotiator in the country,\u201d Alvarez said on Monday."))
+    assert found.cue == "said"
+    assert found.content == "Harper is \u201cthe worst negotiator in the country,\u201d"
+    assert _speaker(found) == "Maria Alvarez"
+
+
+def test_inverted_cue_with_a_lowercase_title(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("The party is broke, said former party treasurer Karen Whitfield, who quit in May."))
+    assert found.content == "The party is broke"
+    assert _speaker(found) == "Karen Whitfield"
+
+
+def test_subject_with_relative_clause_before_said(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Harper, who has already sent fundraising pleas, said he also may campaign for her."))
+    assert found.content == "he also may campaign for her"
+    assert _speaker(found) == "John Harper"
