@@ -96,6 +96,12 @@ _ADJUNCT_STARTS = frozenset(
     sunday late early afterward afterwards""".split()
 )
 _CLOSING_QUOTES = frozenset({"\u201d", '"', "''", "\u2019"})
+_APPOSITION_MARKS = frozenset({",", "\u2014", "\u2015", "\u2013", "-", "--"})
+_VERB_CHAIN = re.compile(r"\b(?:to|by)\s+(?:(?:also|then|publicly|repeatedly)\s+)?$")
+# Words that never end a subject ("went so far as to say", "rose to say").
+_FUNCTION_WORDS = frozenset(
+    "to as so than of for in on at with by from the a an into about over under against".split()
+)
 # Auxiliaries and modals: a phrase holding one is a clause, not a name.
 _VERBISH = frozenset(
     "must will would can could should may might is are was were has have had did does do be been".split()
@@ -139,7 +145,11 @@ _OBJECT_STOP = re.compile(
     r",\s+(?:which|who|saying|adding|noting|arguing|as|when|while|after|and)\s|\s[\u2014\u2013-]+\s|;"
 )
 # A cue right after "and"/"but" or a comma shares the subject of the clause before it.
-_SHARED_SUBJECT = re.compile(r"(?:,|\band|\bbut)\s+(?:(?:also|then|later|has|had|have)\s+)?$")
+_SHARED_SUBJECT = re.compile(
+    r"(?:,[\u201d\"']*|\band|\bbut|\bwhile|\bwhen|\bafter|\bbefore|\bby)\s+(?:(?:also|then|later|has|had|have)\s+)?$"
+)
+# Prepositions that may open a sentence-initial participle clause ("In opposing the request, ...").
+_PARTICIPLE_OPENERS = frozenset("in by while when after before since".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,7 +469,7 @@ class StatementFinder:
         if first is None:
             return None
         if comma == len(before) - 1:
-            return self._inverted(state, cue, sentence, first)
+            return self._inverted(state, cue, sentence, first) or self._apposed(state, cue, sentence)
         source = self._subject_before(state, before[comma].end, cue.start)
         if source is None or source.start > before[comma + 1].start:
             return None
@@ -474,6 +484,23 @@ class StatementFinder:
             return None
         kind = "direct" if all(state.in_quote(p[0]) for p in parts) else "indirect"
         return _Draft(parts, kind, cue, source)
+
+    def _apposed(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
+        """``CONTENT, Howard Dean, the former governor, proclaimed (to the crowd).``"""
+        text = state.text
+        source = self._subject_before(state, sentence[0], cue.start)
+        if source is None:
+            return None
+        before = _tokens(text, max(sentence[0], source.start - 4), source.start)
+        if not before or before[-1].text not in {",", "\u2014", *_CLOSING_QUOTES}:
+            return None
+        content = _trim(text, sentence[0], before[-1].end if before[-1].text in _CLOSING_QUOTES
+                        else before[-1].start)
+        rest = _tokens(text, cue.end, sentence[1])
+        if content is None or not self._only_adjuncts(state, rest, cue.end, sentence[1]):
+            return None
+        kind = "direct" if state.in_quote(content[0]) else "indirect"
+        return _Draft([content], kind, cue, source)
 
     def _inverted(self, state: _ArticleState, cue: Cue, sentence: Span, content: Span) -> _Draft | None:
         """``CONTENT, said X (, the governor).``"""
@@ -547,16 +574,23 @@ class StatementFinder:
         """
         text = state.text
         participle = cue.text.endswith("ing")
-        if participle and not text[s_start:cue.start].strip():
+        if participle and (not text[s_start:cue.start].strip()
+                           or text[s_start:cue.start].strip().lower() in _PARTICIPLE_OPENERS):
             # "Noting that the polls had closed, Smith said ...": the subject follows the clause
             comma = text.find(",", cue.end, state.sentence(cue.start)[1])
             return True, self._sentence_subject(state, comma + 1, state.sentence(cue.start)[1]) if comma > 0 else None
         shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
-        if shared and (participle or not shared.group().startswith(",")):
+        if shared and (participle or shared.group()[:1].isalpha() and shared.group().split()[0] in ("and", "but")):
             if previous is not None and previous.source is not None:
                 return True, previous.source
             return True, self._sentence_subject(state, s_start, cue.start)
-        return False, self._subject_before(state, s_start, cue.start, lenient=lenient)
+        source = self._subject_before(state, s_start, cue.start, lenient=lenient)
+        if source is None and _VERB_CHAIN.search(text, s_start, cue.start):
+            # "Clinton took to Twitter to say", "Cruz pivoted to arguing": the clause's subject
+            clause = text.rfind(", ", s_start, cue.start)
+            subject = self._sentence_subject(state, clause + 2, cue.start) if clause >= 0 else None
+            return True, subject or self._sentence_subject(state, s_start, cue.start)
+        return False, source
 
     def _passive(self, state: _ArticleState, cue: Cue, s_end: int) -> _Draft | None:
         """``The plan was praised (by X) ...``: a statement whose source is the agent, if named."""
@@ -657,22 +691,26 @@ class StatementFinder:
         if i < 0:
             return None
         apposition_end: int | None = None
-        if tokens[i].text == ")":
-            # "Gov. Phil Bryant (R) said"
+        if tokens[i].text in _APPOSITION_MARKS:
+            # "Jo Li, the city manager, said" / "Jo Li - a teacher - says"
+            mark = tokens[i].text
+            opening = next((j for j in range(i - 1, max(-1, i - 25), -1) if tokens[j].text in ",;:()" + mark), None)
+            if opening is None or tokens[opening].text != mark or opening == 0:
+                return None
+            apposition_end = tokens[i - 1].end
+            i = opening - 1
+        if i >= 0 and tokens[i].text == ")":
+            # "Gov. Phil Bryant (R) said", "Rep. Jo Li (D-Md.), chair of the committee, said"
             opening = next((j for j in range(i - 1, max(-1, i - 12), -1) if tokens[j].text == "("), None)
             if opening is None or opening == 0:
                 return None
-            apposition_end = tokens[i].end
-            i = opening - 1
-        elif tokens[i].text == ",":
-            opening = next((j for j in range(i - 1, max(-1, i - 25), -1) if tokens[j].text in ",;:()"), None)
-            if opening is None or tokens[opening].text != "," or opening == 0:
-                return None
-            apposition_end = tokens[i - 1].end
+            apposition_end = apposition_end or tokens[i].end
             i = opening - 1
         head = tokens[i]
         if head.lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS | _RELATIVES:
             return self._pronoun_source(state, head)
+        if not head.text[:1].isalnum() or head.lower in _FUNCTION_WORDS:
+            return None
         first = i
         while first > 0 and i - first < 9:
             previous = tokens[first - 1]
@@ -812,7 +850,8 @@ class StatementFinder:
 def _name_like(words: list[_Token]) -> bool:
     """True for a noun phrase naming a source ("Jo Li", "a spokesman for the party"), not a clause."""
     last = re.sub(r"['\u2019]s$", "", words[-1].lower)
-    if not (words[-1].text[:1].isupper() or last in _SOURCE_NOUNS):
+    if not (words[-1].text[:1].isupper() or last in _SOURCE_NOUNS) or words[0].lower in _FUNCTION_WORDS - {
+            "the", "a", "an"}:
         return False
     return not any(word.lower in _VERBISH for word in words)
 

@@ -407,3 +407,16 @@ def test_subject_with_relative_clause_before_said(statements: Callable[..., list
     found = _only(statements("Harper, who has already sent fundraising pleas, said he also may campaign for her."))
     assert found.content == "he also may campaign for her"
     assert _speaker(found) == "John Harper"
+
+
+def test_dash_apposition_between_subject_and_cue(statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("Harper \u2014 a teacher from the coast \u2014 says he will vote for the reform."))
+    assert _speaker(found) == "John Harper"
+    assert found.content == "he will vote for the reform"
+
+
+def test_cue_at_the_end_of_a_verb_chain_takes_the_clause_subject(
+        statements: Callable[..., list[Statement]]) -> None:
+    found = _only(statements("As supporters waited, Alvarez took to the radio to say that the count was fair."))
+    assert _speaker(found) == "Maria Alvarez"
+    assert found.content == "that the count was fair"
