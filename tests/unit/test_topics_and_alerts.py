@@ -55,8 +55,10 @@ def _record(statements: list[Statement], stances: list[Stance] | None = None, to
                            text_length=100, statements=statements, stances=stances or [], topics=topics or [])
 
 
-def _statement(content: str, speaker: ActorRef | None = ActorRef(id="Q1", name="Ana Silva"), confidence: float = 0.9,
-               sid: str = "s1") -> Statement:
+ANA = ActorRef(id="Q1", name="Ana Silva")
+
+
+def _statement(content: str, speaker: ActorRef | None = ANA, confidence: float = 0.9, sid: str = "s1") -> Statement:
     return Statement(id=sid, speaker=speaker, content=content, kind="direct", cue="said", span=(10, 10 + len(content)),
                      confidence=confidence)
 
