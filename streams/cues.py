@@ -274,14 +274,23 @@ _NOUN = {
 }
 
 _LEXICON: dict[CueFrame, dict[str, str]] = {
-    "speech": _SPEECH, "tell": _TELL, "belief": _BELIEF, "object": _OBJECT, "according": _ACCORDING,
+    "speech": _SPEECH,
+    "tell": _TELL,
+    "belief": _BELIEF,
+    "object": _OBJECT,
+    "according": _ACCORDING,
     "noun": _NOUN,
     "hedge": _HEDGE,
 }
 # Content-introducing words that make a "*" form count (its bare use is mostly not an attribution).
-_POSSESSOR = re.compile(r"(?:\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Mm]y|[Oo]ur)|\w['\u2019]s|\w['\u2019])\s+(?:[a-z]+\s+)?$")
+_POSSESSOR = re.compile(
+    r"(?:\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Mm]y|[Oo]ur)|\w['\u2019]s|\w['\u2019])"
+    r"\s+(?:[a-z]+\s+)?$"
+)
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:that|to|about|of|for|on|against|with)\b|:")
-_NEEDS_COMPLEMENT = re.compile(r"\s+(?:that|to|:|whether|if|it|he|she|they|the\s+\w+\s+(?:is|was|will|would))\b|:")
+_NEEDS_COMPLEMENT = re.compile(
+    r"\s+(?:that|to|:|whether|if|it|he|she|they|the\s+\w+\s+(?:is|was|will|would))\b|:"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +319,9 @@ def _forms() -> tuple[dict[str, tuple[str, CueFrame, bool]], str]:
     alternatives = sorted(table, key=len, reverse=True)
     titled = [f for f in alternatives if table[f][1] in ("speech", "tell", "according")]
     pattern = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in alternatives)
-    pattern += "|" + "|".join(re.escape(f[:1].upper() + f[1:]).replace(r"\ ", r"\s+") for f in titled)
+    pattern += "|" + "|".join(
+        re.escape(f[:1].upper() + f[1:]).replace(r"\ ", r"\s+") for f in titled
+    )
     return table, pattern
 
 
@@ -334,8 +345,10 @@ def find_cues(text: str) -> list[Cue]:
         lemma, frame, strict = _FORMS[" ".join(surface.lower().split())]
         if _NOT_CUE_BEFORE.search(text, max(0, match.start() - 6), match.start()):
             continue
-        if frame == "noun" and not (_POSSESSOR.search(text, max(0, match.start() - 40), match.start())
-                                    and _NOUN_COMPLEMENT.match(text, match.end())):
+        if frame == "noun" and not (
+            _POSSESSOR.search(text, max(0, match.start() - 40), match.start())
+            and _NOUN_COMPLEMENT.match(text, match.end())
+        ):
             continue
         bare = strict and not _NEEDS_COMPLEMENT.match(text, match.end())
         found.append(Cue(match.start(), match.end(), surface, lemma, frame, bare))

@@ -1,9 +1,9 @@
 """Quotations in an article: quote-mark pairs, and quotes that run on across paragraphs.
 
-Curly marks pair by direction (and may nest); a straight ``"`` (or ``''``, two apostrophes) opens when no quote is
-open and closes otherwise.
-News style leaves a quote open at the end of a paragraph when the same speaker goes on in the
-next one, which re-opens with a quote mark: such parts form one :class:`Quotation`.
+Curly marks pair by direction (and may nest); a straight ``"`` (or ``''``, two apostrophes) opens
+when no quote is open and closes otherwise. News style leaves a quote open at the end of a
+paragraph when the same speaker goes on in the next one, which re-opens with a quote mark: such
+parts form one :class:`Quotation`.
 """
 
 from __future__ import annotations

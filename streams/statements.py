@@ -1,21 +1,25 @@
 """Stage ``wirewatch.statements.v1``: direct and indirect statements attributed to their speakers.
 
-Rules over sentences, quote marks, the cue lexicon (:mod:`streams.cues`) and the mentions the actors
-stage resolved; no parser or tagger runs. The work goes in three passes:
+Rules over sentences, quote marks, the cue lexicon (:mod:`streams.cues`) and the mentions the
+actors stage resolved; no parser or tagger runs. The work goes in three passes:
 
-1. **Quotations -> direct statements.** A quote is attributed to a cue right before it ("X said: "),
-   or right after it (", X said" / ", said X"). Quote parts served by the same cue form one statement
-   ("A," he said, "B"), and a whole-sentence quote with no cue of its own continues the statement
-   just before it (also across paragraphs). A quote embedded in other words is left to pass 2.
+1. **Quotations -> direct statements.** A quote is attributed to a cue right before it ("X said:"),
+   right after it (", X said" / ", said X"), a dash byline ('"..." - Name'), or a colon with no
+   cue word ("Bush: "...""). Quote parts served by the same cue form one statement ("A," he said,
+   "B"), and a whole-sentence quote with no cue of its own continues the statement just before it
+   (also across paragraphs). A quote embedded in other words is left to pass 2.
 2. **Cues -> indirect statements.** Every remaining cue outside quotes gives a statement:
-   ``SOURCE CUE (that) CONTENT`` (forward), ``CONTENT, SOURCE CUE`` (postposed), ``CONTENT, SOURCE
-   CUE, CONTENT`` (parenthetical) or ``according to SOURCE``. Partial quotes inside reported speech
-   stay part of the indirect statement.
-3. **Nesting.** A cue inside another statement's content is reported speech within reported speech;
-   only the outer statement is kept.
+   ``SOURCE CUE (that) CONTENT`` (forward), ``CONTENT, SOURCE CUE`` / ``CONTENT, CUE SOURCE``
+   (postposed), ``A, SOURCE CUE, B`` (parenthetical), ``according to SOURCE``, ``SOURCE's claim
+   that``, passives ("was criticized by SOURCE") and holder-less hedges ("X appears to ..."); plus
+   "Name: ..." paragraph openers (headlines, transcript speaker labels). Partial quotes inside
+   reported speech stay part of the indirect statement.
+3. **Nesting.** A cue inside another statement's content is reported speech within reported
+   speech; only the outer statement is kept.
 
 Speakers: the actor of the mention heading the source phrase; "he"/"she" resolve to the last
-person mentioned outside quotes, "who" to the actor just before it. A source that is not an actor
+person mentioned outside quotes, "who" to the actor just before it; participles (", saying") and
+coordinated cues ("and added") share the main clause's subject. A source that is not an actor
 ("officials said") keeps its ``speaker_span`` with a null speaker.
 
 Confidence: the share of statements of the same kind (direct with a cue word, colon or none;
@@ -44,56 +48,64 @@ __all__ = ["StatementFinder", "statements_stage"]
 Span = tuple[int, int]
 
 # Initials ("U.S.", "J.") and short title abbreviations ("Mr.", "Sen.") keep their period.
-_TOKEN = re.compile(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|\w+(?:['\u2019.\-]\w+)*|''|[^\w\s]")
+_TOKEN = re.compile(
+    r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|\w+(?:['\u2019.\-]\w+)*|''|[^\w\s]"
+)
 # Words that may stand between a subject and its cue ("Trump has also repeatedly said").
 _BETWEEN = frozenset(
-    """has have had also later previously repeatedly then once recently publicly reportedly again long
-    would will did does do not never is was were are been be quickly privately further often even
-    simply first ultimately initially specifically frequently already still just actually separately
-    earlier immediately openly loudly strongly explicitly flatly directly himself herself themselves
-    itself personally eventually finally subsequently may might could should can must allegedly
-    apparently clearly widely consistently n't not always yet""".split()
+    """has have had also later previously repeatedly then once recently publicly reportedly again
+    long would will did does do not never is was were are been be quickly privately further
+    often even simply first ultimately initially specifically frequently already still just
+    actually separately earlier immediately openly loudly strongly explicitly flatly directly
+    himself herself themselves itself personally eventually finally subsequently may might
+    could should can must allegedly apparently clearly widely consistently n't not always
+    yet""".split()
 )
 # A subject never runs back across these.
 _CLAUSE_WORDS = frozenset(
-    """that and but because while when as after if though although since where whereas so or before
-    until unless than what whether""".split()
+    """that and but because while when as after if though although since where whereas so or
+    before until unless than what whether""".split()
 )
-_STOP_PUNCT = frozenset([*",;:()[]\u2014\u2013-\"\u201c\u201d?!.", "''"])
+_STOP_PUNCT = frozenset([*',;:()[]\u2014\u2013-"\u201c\u201d?!.', "''"])
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 _OTHER_PRONOUNS = frozenset({"they", "we", "i", "it", "you", "them", "us", "me", "their", "its"})
 _RELATIVES = frozenset({"who", "which"})
 _DETERMINERS = frozenset(
-    "a an the one two three four five several some many most another his her their its our my".split()
+    "a an the one two three four five several some many most another his her their its our my"
+    .split()
 )
 # Head nouns of sources that are not names ("officials said", "a new poll shows").
 _SOURCE_NOUNS = frozenset(
-    """campaign campaigns poll polls voters officials official candidates candidate supporters supporter
-    leaders leader president experts senator aides aide allies ally report reports group groups
-    administration governor company advisers adviser advisor team spokesman spokeswoman spokesperson
-    party records judge nominee manager survey surveys others strategist strategists director office
-    senators government media source sources members member analysts analyst lawmakers lawmaker
-    statement critics reporter board crowd agency rivals man woman women men politicians organization
-    lawsuit newspaper establishment advocates opponents activists activist staff police website
-    filings insiders donors delegates committee emails email executives economists court prosecutors
-    authorities chairman chairwoman mayor firm camp pollster observers employee video secretary
-    researchers unions union lawyers lawyer attorney attorneys friends friend progressives employees
-    operatives editorial message paper backers speech person account people republicans democrats
-    conservatives liberals independents scientists department convention diplomat staffer organizers
-    journalist journalists network host commentators moderators documents research officer pundits
-    council speaker foundation consultant investigators study studies analysis data letter memo
-    filing complaint ruling decision book article story ad ads tweet post ruling spokesmen residents
-    citizens protesters demonstrators students teachers workers families parents officers agents
-    minister ministers ambassador envoy negotiators commission panel agency pollsters rival opponent
-    challenger incumbent hopeful hopefuls contender contenders nominee nominees delegate governors""".split()
+    """campaign campaigns poll polls voters officials official candidates candidate supporters
+    supporter leaders leader president experts senator aides aide allies ally report reports
+    group groups administration governor company advisers adviser advisor team spokesman
+    spokeswoman spokesperson party records judge nominee manager survey surveys others
+    strategist strategists director office senators government media source sources members
+    member analysts analyst lawmakers lawmaker statement critics reporter board crowd agency
+    rivals man woman women men politicians organization lawsuit newspaper establishment
+    advocates opponents activists activist staff police website filings insiders donors
+    delegates committee emails email executives economists court prosecutors authorities
+    chairman chairwoman mayor firm camp pollster observers employee video secretary
+    researchers unions union lawyers lawyer attorney attorneys friends friend progressives
+    employees operatives editorial message paper backers speech person account people
+    republicans democrats conservatives liberals independents scientists department convention
+    diplomat staffer organizers journalist journalists network host commentators moderators
+    documents research officer pundits council speaker foundation consultant investigators
+    study studies analysis data letter memo filing complaint ruling decision book article
+    story ad ads tweet post ruling spokesmen residents citizens protesters demonstrators
+    students teachers workers families parents officers agents minister ministers ambassador
+    envoy negotiators commission panel agency pollsters rival opponent challenger incumbent
+    hopeful hopefuls contender contenders nominee nominees delegate governors""".split()
 )
-_THAT = re.compile(r"\s*(?:[^\s.;:!?\u201c\u201d\"]+\s+){0,8}?(?P<word>that|whether|:)(?=[\s\u201c\"])")
+_THAT = re.compile(
+    r"\s*(?:[^\s.;:!?\u201c\u201d\"]+\s+){0,8}?(?P<word>that|whether|:)(?=[\s\u201c\"])"
+)
 _TRIM_END = ".,;: \n\t"
 # Words that open an adjunct after a postposed cue ("..., she said on Tuesday in a statement").
 _ADJUNCT_STARTS = frozenset(
     """in on at during after before from to about with while of via through when as last this
-    earlier later recently yesterday today tonight monday tuesday wednesday thursday friday saturday
-    sunday late early afterward afterwards""".split()
+    earlier later recently yesterday today tonight monday tuesday wednesday thursday friday
+    saturday sunday late early afterward afterwards""".split()
 )
 _CLOSING_QUOTES = frozenset({"\u201d", '"', "''", "\u2019"})
 _APPOSITION_MARKS = frozenset({",", "\u2014", "\u2015", "\u2013", "-", "--"})
@@ -104,7 +116,8 @@ _FUNCTION_WORDS = frozenset(
 )
 # Auxiliaries and modals: a phrase holding one is a clause, not a name.
 _VERBISH = frozenset(
-    "must will would can could should may might is are was were has have had did does do be been".split()
+    "must will would can could should may might is are was were has have had did does do be been"
+    .split()
 )
 # "Name Name: content" opening a paragraph (capitalised words only, no digits: not "9:34 p.m.").
 _NAME_COLON = re.compile(
@@ -116,12 +129,14 @@ _SPEAKER_LABEL = re.compile(r"[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]*){0,
 _SPEAKER_LABEL_START = re.compile(r"[A-Z][A-Z.'\u2019-]+(?:\s+[A-Z][A-Z.'\u2019-]*){0,3}:\s")
 # A quote signed with a dash and a name, ending its paragraph.
 _DASH_BYLINE = re.compile(
-    r"[ \t]*(?P<dash>[\u2015\u2014\u2013]|--?)[ \t]*(?P<name>[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,4})"
+    r"[ \t]*(?P<dash>[\u2015\u2014\u2013]|--?)[ \t]*"
+    r"(?P<name>[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,4})"
     r"[ \t]*\.?[ \t]*(?=\n|$)"
 )
 # The possessor before a noun cue: "Trump's", "the senator's", "his" (an adjective may follow).
 _OWNER = re.compile(
-    r"(?P<owner>(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*(?=['\u2019]s?\s)|\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts))"
+    r"(?P<owner>(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*(?=['\u2019]s?\s)"
+    r"|\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts))"
     r"(?:['\u2019]s?)?\s+(?:[a-z]+\s+)?$"
 )
 # A form of "be" (and an adverb) right before a cue: the passive voice.
@@ -130,23 +145,36 @@ _BY_AGENT = re.compile(r"by\s+")
 # Share of statements of each kind whose content PolNeAR train annotators also marked, rounded:
 # direct with a cue word / with a colon or dash / with none; indirect by cue frame.
 _FOUND_RATE = {
-    ("direct", "cue"): 0.97, ("direct", "mark"): 0.85, ("direct", "none"): 0.8,
-    ("indirect", "speech"): 0.88, ("indirect", "tell"): 0.85, ("indirect", "according"): 0.94,
-    ("indirect", "object"): 0.88, ("indirect", "belief"): 0.75, ("indirect", "noun"): 0.78,
-    ("indirect", "mark"): 0.8, ("indirect", "hedge"): 0.87,
+    ("direct", "cue"): 0.97,
+    ("direct", "mark"): 0.85,
+    ("direct", "none"): 0.8,
+    ("indirect", "speech"): 0.88,
+    ("indirect", "tell"): 0.85,
+    ("indirect", "according"): 0.94,
+    ("indirect", "object"): 0.88,
+    ("indirect", "belief"): 0.75,
+    ("indirect", "noun"): 0.78,
+    ("indirect", "mark"): 0.8,
+    ("indirect", "hedge"): 0.87,
 }
 # Where a clause starts inside a sentence (for the subject of a hedge).
-_CLAUSE_START = re.compile(r"(?:[,;:]\s+(?:and\s+|but\s+)?|\s(?:and|but|though|although|because|while)\s+)")
+_CLAUSE_START = re.compile(
+    r"(?:[,;:]\s+(?:and\s+|but\s+)?|\s(?:and|but|though|although|because|while)\s+)"
+)
 # Sentence openers skipped when looking for the subject a participle cue shares.
-_OPENERS = frozenset("and but so yet still also meanwhile however then later earlier instead".split())
+_OPENERS = frozenset(
+    "and but so yet still also meanwhile however then later earlier instead".split()
+)
 # Where the object of "praised"/"called"/"accused" gives way to a new clause or an aside.
 _OBJECT_STOP = re.compile(
     r"\s+(?:when|while|after|before|during|as|because|since|although|though|even as)\s|"
-    r",\s+(?:which|who|saying|adding|noting|arguing|as|when|while|after|and)\s|\s[\u2014\u2013-]+\s|;"
+    r",\s+(?:which|who|saying|adding|noting|arguing|as|when|while|after|and)\s"
+    r"|\s[\u2014\u2013-]+\s|;"
 )
 # A cue right after "and"/"but" or a comma shares the subject of the clause before it.
 _SHARED_SUBJECT = re.compile(
-    r"(?:,[\u201d\"']*|\band|\bbut|\bwhile|\bwhen|\bafter|\bbefore|\bby)\s+(?:(?:also|then|later|has|had|have)\s+)?$"
+    r"(?:,[\u201d\"']*|\band|\bbut|\bwhile|\bwhen|\bafter|\bbefore|\bby)\s+"
+    r"(?:(?:also|then|later|has|had|have)\s+)?$"
 )
 # Prepositions that may open a sentence-initial participle clause ("In opposing the request, ...").
 _PARTICIPLE_OPENERS = frozenset("in by while when after before since".split())
@@ -241,7 +269,9 @@ class StatementFinder:
         self._direct(state)
         self._indirect(state)
         kept = self._outermost(state.drafts)
-        doc.statements = [self._statement(doc, draft) for draft in sorted(kept, key=lambda d: d.span)]
+        doc.statements = [
+            self._statement(doc, draft) for draft in sorted(kept, key=lambda d: d.span)
+        ]
 
     # -- pass 1: quotations ------------------------------------------------------------------
     def _direct(self, state: _ArticleState) -> None:
@@ -255,21 +285,28 @@ class StatementFinder:
             if draft is not None:
                 previous = draft
 
-    def _attribute_part(self, state: _ArticleState, part: QuotePart, by_cue: dict[int, _Draft],
-                        previous: _Draft | None) -> _Draft | None:
+    def _attribute_part(
+        self,
+        state: _ArticleState,
+        part: QuotePart,
+        by_cue: dict[int, _Draft],
+        previous: _Draft | None,
+    ) -> _Draft | None:
         text = state.text
         if _SPEAKER_LABEL_START.match(text, part.start + 1, part.end):
             # a stray mark before a transcript line ('"PENCE: Well, ...'): the label pass reads it
             return None
         s_start, s_end = state.sentence(part.start)
-        lead = text[s_start:part.start].strip()
+        lead = text[s_start : part.start].strip()
         lead_is_empty = not lead
         # a quote opening its clause ("... - "A," she said - ...") may take the cue after it
         opens_clause = lead_is_empty or lead[-1] in ",;(\u2014\u2013-" or lead.lower() in _OPENERS
-        found = (self._dash_byline(state, part)
-                 or self._lead_attribution(state, s_start, part.start)
-                 or (self._tail_attribution(state, part) if opens_clause else None)
-                 or self._colon_attribution(state, s_start, part.start))
+        found = (
+            self._dash_byline(state, part)
+            or self._lead_attribution(state, s_start, part.start)
+            or (self._tail_attribution(state, part) if opens_clause else None)
+            or self._colon_attribution(state, s_start, part.start)
+        )
         if found is not None:
             cue, source = found
             draft = by_cue.get(cue.start)
@@ -285,11 +322,13 @@ class StatementFinder:
             return None
         return self._unattributed_quote(state, part, by_cue, previous)
 
-    def _dash_byline(self, state: _ArticleState, part: QuotePart) -> tuple[Cue, _Source | None] | None:
+    def _dash_byline(
+        self, state: _ArticleState, part: QuotePart
+    ) -> tuple[Cue, _Source | None] | None:
         """A line ``"Imagination is more important than knowledge." - Albert Einstein``."""
         text = state.text
         line_start = text.rfind("\n", 0, part.start) + 1
-        if not part.closed or text[line_start:part.start].strip():
+        if not part.closed or text[line_start : part.start].strip():
             return None
         dash = _DASH_BYLINE.match(text, part.end)
         if dash is None:
@@ -298,8 +337,10 @@ class StatementFinder:
         cue = Cue(dash.start("dash"), dash.end("dash"), dash.group("dash"), "\u2014", "speech")
         return cue, _Source(name_start, name_end, self._actor_in(state, name_start, name_end))
 
-    def _lead_attribution(self, state: _ArticleState, s_start: int, q_start: int) -> tuple[Cue, _Source | None] | None:
-        """``X said: "..."`` - a cue just before the quote, with at most a short gap ending in ':' or ','."""
+    def _lead_attribution(
+        self, state: _ArticleState, s_start: int, q_start: int
+    ) -> tuple[Cue, _Source | None] | None:
+        """``X said: "..."`` - a cue just before the quote, after a short gap ending in ':'/','."""
         cues = state.cues_in(s_start, q_start)
         if not cues or not self._short_gap(state, cues[-1].end, q_start):
             return None
@@ -309,7 +350,9 @@ class StatementFinder:
             source = self._subject_after(state, cue.end, q_start)
         return cue, source
 
-    def _colon_attribution(self, state: _ArticleState, s_start: int, q_start: int) -> tuple[Cue, _Source | None] | None:
+    def _colon_attribution(
+        self, state: _ArticleState, s_start: int, q_start: int
+    ) -> tuple[Cue, _Source | None] | None:
         """``Bush: "..."`` / ``Her response was: "..."`` - a colon with no cue word is the cue."""
         lead = state.text[s_start:q_start].rstrip()
         if len(lead) < 2 or not lead.endswith(":"):
@@ -322,9 +365,13 @@ class StatementFinder:
     @staticmethod
     def _short_gap(state: _ArticleState, cue_end: int, q_start: int) -> bool:
         gap = state.text[cue_end:q_start].strip()
-        return not gap or (gap.endswith((":", ",")) and len(_tokens(state.text, cue_end, q_start)) <= 8)
+        return not gap or (
+            gap.endswith((":", ",")) and len(_tokens(state.text, cue_end, q_start)) <= 8
+        )
 
-    def _tail_attribution(self, state: _ArticleState, part: QuotePart) -> tuple[Cue, _Source | None] | None:
+    def _tail_attribution(
+        self, state: _ArticleState, part: QuotePart
+    ) -> tuple[Cue, _Source | None] | None:
         """``"...," X said`` / ``"...," said X`` - a cue shortly after a sentence-initial quote."""
         if not part.closed:
             return None
@@ -337,7 +384,7 @@ class StatementFinder:
         before = [t for t in _tokens(text, part.end, cue.start) if t.text not in ",\u2014"]
         while before and before[-1].lower in _BETWEEN:
             before.pop()
-        if len(before) > 30 or any(t.text in "\u201c\"" for t in before):
+        if len(before) > 30 or any(t.text in '\u201c"' for t in before):
             return None
         if not before:
             return cue, self._subject_after(state, cue.end, s_end)
@@ -350,7 +397,9 @@ class StatementFinder:
     @staticmethod
     def _tail_end(state: _ArticleState, part: QuotePart) -> int:
         _, s_end = state.sentence(part.end - 1)
-        if s_end <= part.end and state.text[part.start:part.end].rstrip("\"'\u201d\u2019 ").endswith(("?", "!")):
+        if s_end <= part.end and state.text[part.start : part.end].rstrip(
+            "\"'\u201d\u2019 "
+        ).endswith(("?", "!")):
             # '"Why?" Trump asked.' is split after the question mark: look into the next sentence.
             index = state.sentence_index(part.end)
             sentences = state.doc.sentences
@@ -364,11 +413,16 @@ class StatementFinder:
     def _stands_alone(state: _ArticleState, part: QuotePart) -> bool:
         """True when the quote is the whole sentence (nothing but punctuation after it)."""
         _, s_end = state.sentence(max(part.start, part.end - 1))
-        after = state.text[part.end:max(s_end, part.end)]
+        after = state.text[part.end : max(s_end, part.end)]
         return not any(ch.isalnum() for ch in after)
 
-    def _unattributed_quote(self, state: _ArticleState, part: QuotePart, by_cue: dict[int, _Draft],
-                            previous: _Draft | None) -> _Draft | None:
+    def _unattributed_quote(
+        self,
+        state: _ArticleState,
+        part: QuotePart,
+        by_cue: dict[int, _Draft],
+        previous: _Draft | None,
+    ) -> _Draft | None:
         text = state.text
         index = state.sentence_index(part.start)
         if index > 0:
@@ -387,8 +441,14 @@ class StatementFinder:
         state.drafts.append(draft)
         return draft
 
-    def _colon_intro(self, state: _ArticleState, p_start: int, p_end: int, by_cue: dict[int, _Draft],
-                     part: QuotePart) -> _Draft | None:
+    def _colon_intro(
+        self,
+        state: _ArticleState,
+        p_start: int,
+        p_end: int,
+        by_cue: dict[int, _Draft],
+        part: QuotePart,
+    ) -> _Draft | None:
         """``Cruz continued:`` as the sentence before a quote paragraph."""
         cues = state.cues_in(p_start, p_end)
         if not cues:
@@ -408,7 +468,9 @@ class StatementFinder:
     # -- pass 2: reported speech -------------------------------------------------------------
     def _indirect(self, state: _ArticleState) -> None:
         direct_parts = [p for d in state.drafts for p in d.parts]
-        last_in_sentence = {state.sentence(d.cue.start)[0]: d for d in state.drafts if d.cue is not None}
+        last_in_sentence = {
+            state.sentence(d.cue.start)[0]: d for d in state.drafts if d.cue is not None
+        }
         for cue in state.cues:
             if cue.bare or cue.start in state.used_cues or _inside(cue.start, direct_parts):
                 continue
@@ -431,8 +493,10 @@ class StatementFinder:
             return None
         name_start, name_end = match.span("name")
         label = _SPEAKER_LABEL.fullmatch(match.group("name")) is not None
-        if not label and (state.in_quote(match.start("content"))
-                          or not state.doc.mentions_in(name_start, name_end)):
+        if not label and (
+            state.in_quote(match.start("content"))
+            or not state.doc.mentions_in(name_start, name_end)
+        ):
             return None
         content_end = paragraph[1] if label else state.sentence(match.start("content"))[1]
         content = _trim(text, match.start("content"), content_end)
@@ -443,7 +507,9 @@ class StatementFinder:
         kind = "direct" if label else "indirect"
         return _Draft([content], kind, cue, source)
 
-    def _reported(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
+    def _reported(
+        self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None
+    ) -> _Draft | None:
         if cue.frame == "according":
             return self._according(state, cue, sentence)
         if cue.frame == "noun":
@@ -465,11 +531,15 @@ class StatementFinder:
         if comma is None:
             return None
         boundary = before[comma]
-        first = _trim(text, s_start, boundary.end if boundary.text in _CLOSING_QUOTES else boundary.start)
+        first = _trim(
+            text, s_start, boundary.end if boundary.text in _CLOSING_QUOTES else boundary.start
+        )
         if first is None:
             return None
         if comma == len(before) - 1:
-            return self._inverted(state, cue, sentence, first) or self._apposed(state, cue, sentence)
+            return self._inverted(state, cue, sentence, first) or self._apposed(
+                state, cue, sentence
+            )
         source = self._subject_before(state, before[comma].end, cue.start)
         if source is None or source.start > before[comma + 1].start:
             return None
@@ -494,15 +564,20 @@ class StatementFinder:
         before = _tokens(text, max(sentence[0], source.start - 4), source.start)
         if not before or before[-1].text not in {",", "\u2014", *_CLOSING_QUOTES}:
             return None
-        content = _trim(text, sentence[0], before[-1].end if before[-1].text in _CLOSING_QUOTES
-                        else before[-1].start)
+        content = _trim(
+            text,
+            sentence[0],
+            before[-1].end if before[-1].text in _CLOSING_QUOTES else before[-1].start,
+        )
         rest = _tokens(text, cue.end, sentence[1])
         if content is None or not self._only_adjuncts(state, rest, cue.end, sentence[1]):
             return None
         kind = "direct" if state.in_quote(content[0]) else "indirect"
         return _Draft([content], kind, cue, source)
 
-    def _inverted(self, state: _ArticleState, cue: Cue, sentence: Span, content: Span) -> _Draft | None:
+    def _inverted(
+        self, state: _ArticleState, cue: Cue, sentence: Span, content: Span
+    ) -> _Draft | None:
         """``CONTENT, said X (, the governor).``"""
         source = self._subject_after(state, cue.end, sentence[1])
         if source is None:
@@ -510,7 +585,11 @@ class StatementFinder:
         rest = _tokens(state.text, source.end, sentence[1])
         if source.pronoun and any(t.text not in _STOP_PUNCT for t in rest):
             return None  # "X, who ..., said he would ...": the pronoun opens the reported clause
-        if rest and rest[0].text != "," and not self._only_adjuncts(state, rest, source.end, sentence[1]):
+        if (
+            rest
+            and rest[0].text != ","
+            and not self._only_adjuncts(state, rest, source.end, sentence[1])
+        ):
             return None
         kind = "direct" if state.in_quote(content[0]) else "indirect"
         return _Draft([content], kind, cue, source)
@@ -532,22 +611,33 @@ class StatementFinder:
             token = before[-back]
             if token.text in ",\u2014":
                 return len(before) - back
-            if token.text in _CLOSING_QUOTES and back < len(before) and before[-back - 1].text in ",\u2014":
+            if (
+                token.text in _CLOSING_QUOTES
+                and back < len(before)
+                and before[-back - 1].text in ",\u2014"
+            ):
                 # '..., which is fine,” Smith said': the comma sits inside the closing quote
                 return len(before) - back
             if token.text in _STOP_PUNCT or token.lower in _CLAUSE_WORDS:
                 return None
         return None
 
-    def _forward(self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None) -> _Draft | None:
+    def _forward(
+        self, state: _ArticleState, cue: Cue, sentence: Span, previous: _Draft | None
+    ) -> _Draft | None:
         """``X said (that) CONTENT`` / ``X urged Y to CONTENT``."""
         text = state.text
         s_start, s_end = sentence
-        if (cue.lemma != "ask" and not cue.text.endswith("ing")
-                and _PASSIVE.search(text, max(s_start, cue.start - 40), cue.start)):
+        if (
+            cue.lemma != "ask"
+            and not cue.text.endswith("ing")
+            and _PASSIVE.search(text, max(s_start, cue.start - 40), cue.start)
+        ):
             # "the plan was rejected by voters": reported, but its subject is not the source
             return self._passive(state, cue, s_end)
-        shared, source = self._source_of(state, cue, s_start, previous, lenient=cue.frame in ("speech", "tell"))
+        shared, source = self._source_of(
+            state, cue, s_start, previous, lenient=cue.frame in ("speech", "tell")
+        )
         if source is None and not shared and cue.frame not in ("speech", "tell"):
             return None
         end = self._content_end(state, cue.end, s_end)
@@ -565,8 +655,9 @@ class StatementFinder:
             return None
         return _Draft([content], "indirect", cue, source)
 
-    def _source_of(self, state: _ArticleState, cue: Cue, s_start: int, previous: _Draft | None,
-                   lenient: bool) -> tuple[bool, _Source | None]:
+    def _source_of(
+        self, state: _ArticleState, cue: Cue, s_start: int, previous: _Draft | None, lenient: bool
+    ) -> tuple[bool, _Source | None]:
         """``(shares a subject, source)`` for a forward cue.
 
         A participle (", saying ...", "Noting that ..., Smith said") or a coordinated verb ("... and
@@ -574,13 +665,21 @@ class StatementFinder:
         """
         text = state.text
         participle = cue.text.endswith("ing")
-        if participle and (not text[s_start:cue.start].strip()
-                           or text[s_start:cue.start].strip().lower() in _PARTICIPLE_OPENERS):
+        if participle and (
+            not text[s_start : cue.start].strip()
+            or text[s_start : cue.start].strip().lower() in _PARTICIPLE_OPENERS
+        ):
             # "Noting that the polls had closed, Smith said ...": the subject follows the clause
             comma = text.find(",", cue.end, state.sentence(cue.start)[1])
-            return True, self._sentence_subject(state, comma + 1, state.sentence(cue.start)[1]) if comma > 0 else None
+            return True, self._sentence_subject(
+                state, comma + 1, state.sentence(cue.start)[1]
+            ) if comma > 0 else None
         shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
-        if shared and (participle or shared.group()[:1].isalpha() and shared.group().split()[0] in ("and", "but")):
+        if shared and (
+            participle
+            or shared.group()[:1].isalpha()
+            and shared.group().split()[0] in ("and", "but")
+        ):
             if previous is not None and previous.source is not None:
                 return True, previous.source
             return True, self._sentence_subject(state, s_start, cue.start)
@@ -598,7 +697,9 @@ class StatementFinder:
         if content is None:
             return None
         agent = _BY_AGENT.match(state.text, content[0], content[1])
-        source = self._subject_after(state, agent.end(), content[1], allow_long=True) if agent else None
+        source = (
+            self._subject_after(state, agent.end(), content[1], allow_long=True) if agent else None
+        )
         return _Draft([content], "indirect", cue, source)
 
     @staticmethod
@@ -607,7 +708,9 @@ class StatementFinder:
         that"): the content starts at the cue, not at that "that"."""
         words = _tokens(state.text, start, end)
         return bool(state.cues_in(start, end)) or any(
-            w.lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS - {"him", "her", "them", "us", "me", "it"} for w in words)
+            w.lower in _PERSON_PRONOUNS | _OTHER_PRONOUNS - {"him", "her", "them", "us", "me", "it"}
+            for w in words
+        )
 
     @staticmethod
     def _content_end(state: _ArticleState, start: int, s_end: int) -> int:
@@ -627,7 +730,7 @@ class StatementFinder:
         return s_end
 
     def _noun_statement(self, state: _ArticleState, cue: Cue, sentence: Span) -> _Draft | None:
-        """``Trump's claim that CONTENT`` / ``her call for CONTENT``: the possessor is the source."""
+        """``Trump's claim that CONTENT`` / ``her call for CONTENT``: the possessor speaks."""
         text = state.text
         owner = _OWNER.search(text, max(sentence[0], cue.start - 80), cue.start)
         if owner is None:
@@ -650,7 +753,10 @@ class StatementFinder:
         start = sentence[0]
         for boundary in _CLAUSE_START.finditer(text, sentence[0], cue.start):
             start = boundary.end()
-        if not text[start:cue.start].strip() or text[start:cue.start].strip().lower() in ("it", "there"):
+        if not text[start : cue.start].strip() or text[start : cue.start].strip().lower() in (
+            "it",
+            "there",
+        ):
             start = cue.end
         content = _trim(text, start, self._content_end(state, cue.end, sentence[1]))
         if content is None:
@@ -676,7 +782,9 @@ class StatementFinder:
         return _Draft([content], "indirect", cue, source)
 
     # -- sources -----------------------------------------------------------------------------
-    def _subject_before(self, state: _ArticleState, lo: int, cue_start: int, lenient: bool = False) -> _Source | None:
+    def _subject_before(
+        self, state: _ArticleState, lo: int, cue_start: int, lenient: bool = False
+    ) -> _Source | None:
         """The subject phrase ending just before a cue (skipping adverbs and an apposition).
 
         Unless ``lenient`` (a quote next to it already shows this is speech), the phrase must end in
@@ -694,14 +802,19 @@ class StatementFinder:
         if tokens[i].text in _APPOSITION_MARKS:
             # "Jo Li, the city manager, said" / "Jo Li - a teacher - says"
             mark = tokens[i].text
-            opening = next((j for j in range(i - 1, max(-1, i - 25), -1) if tokens[j].text in ",;:()" + mark), None)
+            opening = next(
+                (j for j in range(i - 1, max(-1, i - 25), -1) if tokens[j].text in ",;:()" + mark),
+                None,
+            )
             if opening is None or tokens[opening].text != mark or opening == 0:
                 return None
             apposition_end = tokens[i - 1].end
             i = opening - 1
         if i >= 0 and tokens[i].text == ")":
             # "Gov. Phil Bryant (R) said", "Rep. Jo Li (D-Md.), chair of the committee, said"
-            opening = next((j for j in range(i - 1, max(-1, i - 12), -1) if tokens[j].text == "("), None)
+            opening = next(
+                (j for j in range(i - 1, max(-1, i - 12), -1) if tokens[j].text == "("), None
+            )
             if opening is None or opening == 0:
                 return None
             apposition_end = apposition_end or tokens[i].end
@@ -714,14 +827,20 @@ class StatementFinder:
         first = i
         while first > 0 and i - first < 9:
             previous = tokens[first - 1]
-            if (previous.text in _STOP_PUNCT or previous.lower in _CLAUSE_WORDS or previous.lower in _RELATIVES
-                    or previous.start in state.cue_starts):
+            if (
+                previous.text in _STOP_PUNCT
+                or previous.lower in _CLAUSE_WORDS
+                or previous.lower in _RELATIVES
+                or previous.start in state.cue_starts
+            ):
                 break
             first -= 1
-        if not lenient and not self._looks_like_source(state, tokens[first:i + 1]):
+        if not lenient and not self._looks_like_source(state, tokens[first : i + 1]):
             return None
         end = apposition_end or head.end
-        return _Source(tokens[first].start, end, self._actor_in(state, tokens[first].start, head.end))
+        return _Source(
+            tokens[first].start, end, self._actor_in(state, tokens[first].start, head.end)
+        )
 
     def _looks_like_source(self, state: _ArticleState, words: list[_Token]) -> bool:
         if not words:
@@ -734,7 +853,9 @@ class StatementFinder:
             return True
         return False
 
-    def _subject_after(self, state: _ArticleState, cue_end: int, hi: int, allow_long: bool = False) -> _Source | None:
+    def _subject_after(
+        self, state: _ArticleState, cue_end: int, hi: int, allow_long: bool = False
+    ) -> _Source | None:
         """The subject after an inverted cue (``said Smith``, ``according to the report``)."""
         tokens = _tokens(state.text, cue_end, min(hi, cue_end + 200))
         if not tokens:
@@ -745,7 +866,11 @@ class StatementFinder:
         limit = 14 if allow_long else 9
         end = 0
         while end < len(tokens) and end < limit and tokens[end].text not in _STOP_PUNCT:
-            if end and tokens[end].lower in _CLAUSE_WORDS | {"on", "in", "at", "during", "to", "about"} and not allow_long:
+            if (
+                end
+                and tokens[end].lower in _CLAUSE_WORDS | {"on", "in", "at", "during", "to", "about"}
+                and not allow_long
+            ):
                 break
             end += 1
         words = tokens[:end]
@@ -754,7 +879,11 @@ class StatementFinder:
         if not allow_long and not _name_like(words):
             # "X, the ambassador, said Mexico must act": a clause, not an inverted subject
             return None
-        return _Source(words[0].start, words[-1].end, self._actor_in(state, words[0].start, words[-1].end, first=True))
+        return _Source(
+            words[0].start,
+            words[-1].end,
+            self._actor_in(state, words[0].start, words[-1].end, first=True),
+        )
 
     def _pronoun_source(self, state: _ArticleState, token: _Token) -> _Source:
         lowered = token.lower
@@ -768,7 +897,7 @@ class StatementFinder:
         return _Source(token.start, token.end, actor, pronoun=True)
 
     def _salient_person(self, state: _ArticleState, position: int) -> _Source | None:
-        """The last person mentioned before ``position`` outside quotes (who "he" most likely is)."""
+        """The last person named before ``position`` outside quotes (who "he" most likely is)."""
         for mention in reversed(state.doc.mentions_in(max(0, position - 3000), position)):
             if mention.actor.type == "person" and not state.in_quote(mention.start):
                 return _Source(mention.start, mention.end, mention.actor, pronoun=True)
@@ -802,7 +931,9 @@ class StatementFinder:
         return _Source(mentions[0].start, mentions[0].end, mentions[0].actor)
 
     @staticmethod
-    def _actor_in(state: _ArticleState, start: int, end: int, first: bool = False) -> ActorRecord | None:
+    def _actor_in(
+        state: _ArticleState, start: int, end: int, first: bool = False
+    ) -> ActorRecord | None:
         """The actor a source phrase names: its last person mention (its first, after a cue)."""
         mentions = state.doc.mentions_in(start, end)
         if not mentions:
@@ -820,11 +951,18 @@ class StatementFinder:
                 kept.append(draft)
                 continue
             position = draft.cue.start
-            # when two drafts contain each other's cue ("A said B, C reported"), the later cue is the
-            # outer attribution
-            nested = any(other is not draft and _inside(position, other.parts) and not (
-                other.cue is not None and other.cue.start < position and _inside(other.cue.start, draft.parts))
-                for other in drafts)
+            # when two drafts contain each other's cue ("A said B, C reported"), the later cue is
+            # the outer attribution
+            nested = any(
+                other is not draft
+                and _inside(position, other.parts)
+                and not (
+                    other.cue is not None
+                    and other.cue.start < position
+                    and _inside(other.cue.start, draft.parts)
+                )
+                for other in drafts
+            )
             if not nested:
                 kept.append(draft)
         return kept
@@ -832,7 +970,9 @@ class StatementFinder:
     @staticmethod
     def _statement(doc: Document, draft: _Draft) -> Statement:
         start, end = draft.span
-        digest = hashlib.blake2b(f"{doc.article.uri}\x00{start}:{end}".encode(), digest_size=8).hexdigest()
+        digest = hashlib.blake2b(
+            f"{doc.article.uri}\x00{start}:{end}".encode(), digest_size=8
+        ).hexdigest()
         source = draft.source
         return Statement(
             id=digest,
@@ -848,10 +988,11 @@ class StatementFinder:
 
 
 def _name_like(words: list[_Token]) -> bool:
-    """True for a noun phrase naming a source ("Jo Li", "a spokesman for the party"), not a clause."""
+    """True for a noun phrase naming a source ("Jo Li", "a spokesman for a party"), not a clause."""
     last = re.sub(r"['\u2019]s$", "", words[-1].lower)
-    if not (words[-1].text[:1].isupper() or last in _SOURCE_NOUNS) or words[0].lower in _FUNCTION_WORDS - {
-            "the", "a", "an"}:
+    if not (words[-1].text[:1].isupper() or last in _SOURCE_NOUNS) or words[
+        0
+    ].lower in _FUNCTION_WORDS - {"the", "a", "an"}:
         return False
     return not any(word.lower in _VERBISH for word in words)
 

@@ -2,29 +2,30 @@
 
 Definition (``wirewatch eval polnear PATH``; PATH is a split folder such as ``polnear/dev``):
 
-* **Data.** Every ``text/<article>.txt`` with at least one ``attributions/<article>_<annotator>.ann``
-  file; only the FIRST annotator file (sorted by file name) is used. Each text is run as
-  ``Article(uri="polnear:<article>", headline="", body_text=<file text>)``, and predicted offsets are
-  shifted back by ``article.body_offset`` into file offsets.
+* **Data.** Every ``text/<article>.txt`` with at least one
+  ``attributions/<article>_<annotator>.ann`` file; only the FIRST annotator file (sorted by file
+  name) is used. Each text is run as ``Article(uri="polnear:<article>", headline="",
+  body_text=<file text>)``, and predicted offsets are shifted back by ``article.body_offset`` into
+  file offsets.
 * **Gold.** One gold attribution per ``E`` relation that has at least one ``Content*`` argument
-  (``Content``, ``Content2``, ...). Its content is the union of the fragments of all those text-bound
-  annotations (a discontinuous ``start end;start end`` span gives several fragments). Its source is
-  the ``Source`` argument (may be absent), its cue the ``Cue`` argument. A span text that contains a
-  newline continues on the next line of the .ann file; such lines are joined back.
+  (``Content``, ``Content2``, ...). Its content is the union of the fragments of all those
+  text-bound annotations (a discontinuous ``start end;start end`` span gives several fragments).
+  Its source is the ``Source`` argument (may be absent), its cue the ``Cue`` argument. A span text
+  that contains a newline continues on the next line of the .ann file; such lines are joined back.
 * **Matching.** A prediction and a gold attribution overlap when the prediction's ``span`` shares at
   least one character with any content fragment; the overlap size is the number of shared characters
   summed over fragments. Pairs are matched one-to-one greedily by overlap size, largest first (ties:
   earlier gold, then earlier prediction). precision = matched predictions / predictions,
   recall = matched gold / gold, F1 their harmonic mean (all pooled over the split).
-* **Direct / mixed / indirect gold.** Quote regions are computed per line of the file text: a curly
-  ``\u201c`` opens and ``\u201d`` closes (curly quotes nest: a ``\u201c`` inside an open quote needs
-  its own ``\u201d`` before the outer quote can close); a straight ``"`` (or ``''``, two apostrophes, as some
-  outlets write it) opens when no quote is open and closes otherwise; a quote still open at the end
-  of a line runs to the end of that line. Counting only the
-  letters and digits of the content fragments: all of them strictly inside quote regions ->
-  ``direct``; none inside -> ``indirect``; some inside and some outside -> ``mixed``. (Single quotes
-  are ignored: in news text they are apostrophes or nested quotes.) ``recall_<kind>`` is matched gold
-  of that kind / gold of that kind.
+* **Direct / mixed / indirect gold.** Quote regions are computed per line of the file text: a
+  curly ``\u201c`` opens and ``\u201d`` closes (curly quotes nest: a ``\u201c`` inside an open
+  quote needs its own ``\u201d`` before the outer quote can close); a straight ``"`` (or ``''``,
+  two apostrophes, as some outlets write it) opens when no quote is open and closes otherwise; a
+  quote still open at the end of a line runs to the end of that line. Counting only the letters and
+  digits of the content fragments: all of them inside quote regions -> ``direct``; none inside ->
+  ``indirect``; some inside and some outside -> ``mixed``. (Single quotes are ignored: in news text
+  they are apostrophes or nested quotes.) ``recall_<kind>`` is matched gold of that kind / gold of
+  that kind.
 * **Speaker accuracy.** Over matched gold attributions whose Source is a *name*: the Source span
   overlaps a PERSON, ORG or GPE entity of the pipeline's own NER (``doc.entities``) on that article.
   The prediction is correct when the predicted speaker's canonical name, or the text at its
@@ -142,8 +143,12 @@ def parse_ann(text: str) -> list[GoldAttribution]:
     return [gold for roles in events if (gold := _gold(roles, bound)) is not None]
 
 
-def _gold(roles: dict[str, list[str]], bound: dict[str, tuple[tuple[Span, ...], str]]) -> GoldAttribution | None:
-    content = tuple(sorted(f for ident in roles.get("Content", []) if ident in bound for f in bound[ident][0]))
+def _gold(
+    roles: dict[str, list[str]], bound: dict[str, tuple[tuple[Span, ...], str]]
+) -> GoldAttribution | None:
+    content = tuple(
+        sorted(f for ident in roles.get("Content", []) if ident in bound for f in bound[ident][0])
+    )
     if not content:
         return None
     source = next((bound[i] for i in roles.get("Source", []) if i in bound), ((), ""))
@@ -152,7 +157,7 @@ def _gold(roles: dict[str, list[str]], bound: dict[str, tuple[tuple[Span, ...], 
 
 
 def split_articles(path: Path) -> Iterator[tuple[str, str, Path]]:
-    """``(article name, file text, first annotator .ann path)`` for each annotated article of a split."""
+    """``(article name, file text, first annotator .ann path)`` per annotated article of a split."""
     text_dir, ann_dir = path / "text", path / "attributions"
     if not text_dir.is_dir() or not ann_dir.is_dir():
         raise ConfigError(f"{path}: not a PolNeAR split folder (needs text/ and attributions/)")
@@ -206,8 +211,10 @@ def content_kind(text: str, fragments: Iterable[Span], regions: list[Span]) -> C
 def is_named_source(source: Iterable[Span], entity_spans: Iterable[tuple[int, int, str]]) -> bool:
     """True when a gold source overlaps a PERSON, ORG or GPE entity ``(start, end, label)``."""
     fragments = list(source)
-    return any(label in _NAME_LABELS and any(s < end and start < e for s, e in fragments)
-               for start, end, label in entity_spans)
+    return any(
+        label in _NAME_LABELS and any(s < end and start < e for s, e in fragments)
+        for start, end, label in entity_spans
+    )
 
 
 def _name_words(text: str) -> set[str]:
@@ -220,7 +227,7 @@ def _name_words(text: str) -> set[str]:
 
 
 def speaker_agrees(gold_source: str, speaker_name: str | None, speaker_text: str | None) -> bool:
-    """True when the predicted speaker's name or source text shares a name word with the gold source."""
+    """True when the predicted speaker's name or source text shares a name word with the gold."""
     gold_words = _name_words(gold_source)
     predicted = _name_words(speaker_name or "") | _name_words(speaker_text or "")
     return bool(gold_words & predicted)
@@ -257,13 +264,24 @@ class _Tally:
     gold: int = 0
     predicted: int = 0
     matched: int = 0
-    gold_by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("direct", "mixed", "indirect"), 0))
-    found_by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("direct", "mixed", "indirect"), 0))
+    gold_by_kind: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("direct", "mixed", "indirect"), 0)
+    )
+    found_by_kind: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("direct", "mixed", "indirect"), 0)
+    )
     named_found: int = 0
     speaker_correct: int = 0
 
-    def add(self, text: str, doc_text: str, shift: int, statements: list[Statement],
-            gold: list[GoldAttribution], entities: list[tuple[int, int, str]]) -> None:
+    def add(
+        self,
+        text: str,
+        doc_text: str,
+        shift: int,
+        statements: list[Statement],
+        gold: list[GoldAttribution],
+        entities: list[tuple[int, int, str]],
+    ) -> None:
         spans = [(s.span[0] - shift, s.span[1] - shift) for s in statements]
         matches = match_statements(spans, gold)
         regions = quote_regions(text)
@@ -280,7 +298,7 @@ class _Tally:
                 self.named_found += 1
                 statement = statements[match.predicted]
                 span = statement.speaker_span
-                speaker_text = doc_text[span[0]:span[1]] if span else None
+                speaker_text = doc_text[span[0] : span[1]] if span else None
                 name = statement.speaker.name if statement.speaker else None
                 self.speaker_correct += speaker_agrees(item.source_text, name, speaker_text)
 
@@ -289,8 +307,14 @@ class _Tally:
         recall = _ratio(self.matched, self.gold)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         out: dict[str, Any] = {
-            "dataset": "polnear", "path": str(path), "articles": self.articles, "gold": self.gold,
-            "predicted": self.predicted, "precision": precision, "recall": recall, "f1": f1,
+            "dataset": "polnear",
+            "path": str(path),
+            "articles": self.articles,
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
         }
         for kind in ("direct", "mixed", "indirect"):
             out[f"recall_{kind}"] = _ratio(self.found_by_kind[kind], self.gold_by_kind[kind])
