@@ -146,7 +146,7 @@ _BELIEF = {
     "fear": "*fears *feared",
     "worry": "*worried *worries",
     "doubt": "*doubts *doubted",
-    "want": "*want *wants *wanted",
+    "want": "want wants wanted",
     "plan": "*plans",
     "intend": "*intends *intended",
     "seek": "*seeks *sought",
