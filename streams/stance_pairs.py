@@ -244,13 +244,28 @@ def _bucket(n: int) -> str:
 _ADVERB = (
     r"(?:(?:\w+ly|also|again|even|then|now|long|once|still|later|earlier|just|already|first|twice|"
     r"had|has|have|did|does|do|would|will|could|may|might|should|must|to|is|was|are|were|"
-    r"expected|going|set|plans|planned|vowed|wants|wanted|tried|sought|appeared|seemed|"
+    r"expected|going|set|plans|planned|vowed|wants|wanted|tried|sought|appeared|seemed|\w+ed\s+to|"
     r"on\s+\w+day|last\s+\w+|this\s+\w+|in\s+a\s+\w+)\s+)*"
 )
-_ACTIVE_GAP = re.compile(r"\s*(?:,[^,]{1,80},\s*)?" + _ADVERB, re.IGNORECASE)
-# Determiners and titles between a verb and its object ("praised US President Trump").
+# What may follow the first party inside its own subject: "A's campaign", "A prosecutors",
+# ", the board chairman,", "and Iran".
+_SUBJECT_HEADS = (
+    r"campaign|administration|government|officials?|team|camp|supporters|spokes(?:man|woman|person)|aides?|"
+    r"allies|lawyers?|attorneys?|prosecutors|forces|troops|police|ministry|office|leaders?|leadership|"
+    r"party|president|chairman|speaker|minister|senator|lawmakers?|critics|staff|advisers?|advisors?|"
+    r"media|army|military|regime|court|judge"
+)
+_SUBJECT_TAIL = (
+    r"\s*(?:['\u2019]s?\s+(?:\w+\s+)?(?:" + _SUBJECT_HEADS + r")\s+|\s+(?:\w+\s+)?(?:" + _SUBJECT_HEADS + r")\s+|"
+    r",[^,]{1,80},\s*|\s+and\s+(?:(?-i:[A-Z][\w.'\u2019-]*)\s+){1,3})?"
+)
+_ACTIVE_GAP = re.compile(_SUBJECT_TAIL + r"\s*" + _ADVERB, re.IGNORECASE)
+# Determiners, titles and "the work of" between a verb and its object ("praised US President Trump").
 _OBJECT_GAP = re.compile(
-    r"\s*(?:(?:the|its|his|her|their|both|former|fellow|(?-i:[A-Z][\w.'\u2019-]*))\s+){0,4}", re.IGNORECASE
+    r"\s*(?:to\s+\w+\s+)?(?:the\s+(?:work|job|efforts?|leadership|courage|role|decisions?|response|handling|"
+    r"policies|policy|plans?|record|conduct|behaviou?r)\s+(?:of\s+)?)?"
+    r"(?:(?:the|its|his|her|their|both|former|fellow|(?-i:[A-Z][\w.'\u2019-]*))\s+){0,4}",
+    re.IGNORECASE,
 )
 _PASSIVE_BEFORE = re.compile(
     r"\s*(?:,\s*(?:who|which)?\s*)?(?:(?:is|are|was|were|has\s+been|have\s+been|had\s+been|being|been|got|gets|"
@@ -271,7 +286,7 @@ _ACT_NOUNS = {
     "defense": 0.6, "defence": 0.6, "embrace": 0.6, "thanks": 0.6, "gratitude": 0.7,
 }
 _ROLE_PATTERN = re.compile(
-    r"\s*(?:,\s*|\s+(?:is|was|has\s+been|had\s+been|became|remains|remained)\s+)(?:also\s+)?(?:a|an|the)\s+"
+    r"\s*(?:,[^,]{1,80},\s*)?(?:,\s*|\s+(?:is|was|has\s+been|had\s+been|became|remains|remained)\s+)(?:also\s+)?(?:a|an|the)\s+"
     r"(?:(?:\w+(?:est|ly)?|longtime|long-time|fierce|vocal|harsh|staunch|close|key|frequent|top|"
     r"outspoken|leading|prominent|loyal|strong)\s+){0,2}(?P<noun>" + "|".join(_ROLE_NOUNS) + r")s?\s+of\s+(?:the\s+)?",
     re.IGNORECASE,
@@ -279,6 +294,11 @@ _ROLE_PATTERN = re.compile(
 _POSSESSIVE_ACT = re.compile(
     r"\s*['\u2019]s?\s+(?:(?:\w+)\s+){0,2}?(?P<noun>" + "|".join(_ACT_NOUNS) + r")\s+(?:of|for|on|against|to)\s+"
     r"(?:the\s+)?",
+    re.IGNORECASE,
+)
+_SHOWN_ACT = re.compile(
+    _SUBJECT_TAIL + r"\s*" + _ADVERB + r"(?:\w+\s+){1,2}?(?:its|his|her|their|a|an)\s+(?:\w+\s+){0,2}?"
+    r"(?P<noun>" + "|".join(_ACT_NOUNS) + r")\s+(?:of|for|to|on|against)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 _RECEIVED_FROM = re.compile(
@@ -292,8 +312,9 @@ _RECEIVED_FROM = re.compile(
 def voice_rule(view: SentenceView, a: tuple[int, int], b: tuple[int, int]) -> Direction | None:
     """Decide the clear cases between the first party ``a`` and the second ``b``.
 
-    "A <verb> B", "A, a critic of B", "A's criticism of B" are A->B; "A was <verb>ed by B",
-    "A, <verb>ed by B" and "A drew criticism from B" are B->A. A negated verb decides nothing.
+    "A <verb> B", "A, a critic of B", "A's criticism of B", "A voiced its support for B" are A->B;
+    "A was <verb>ed by B", "A, <verb>ed by B" and "A drew criticism from B" are B->A. A negated
+    positive verb is negative ("did not trust"); a negated negative one decides nothing.
 
     Returns:
         The direction and signed score, or None when no rule applies.
@@ -308,7 +329,8 @@ def voice_rule(view: SentenceView, a: tuple[int, int], b: tuple[int, int]) -> Di
         if hit.cue.voice != "verb" or hit.cue.target == "topic" or not (a[1] <= hit.start and hit.end <= b[0]):
             continue
         score = view.cue_value(hit)
-        if score * hit.cue.polarity <= 0:
+        if score * hit.cue.polarity <= 0 and hit.cue.polarity < 0:
+            # "did not criticise B" says little; "did not trust B" is against B
             return None
         if _full(_PASSIVE_BEFORE, text, a[1], hit.start) and _full(_PASSIVE_AFTER, text, hit.end, b[0]):
             return Direction(holder_first=False, score=score)
@@ -321,6 +343,7 @@ def voice_rule(view: SentenceView, a: tuple[int, int], b: tuple[int, int]) -> Di
 def _noun_rule(text: str, a: tuple[int, int], b: tuple[int, int]) -> Direction | None:
     for pattern, nouns, holder_first in ((_ROLE_PATTERN, _ROLE_NOUNS, True),
                                          (_POSSESSIVE_ACT, _ACT_NOUNS, True),
+                                         (_SHOWN_ACT, _ACT_NOUNS, True),
                                          (_RECEIVED_FROM, {**_ACT_NOUNS, "fire": -0.8}, False)):
         match = pattern.fullmatch(text, a[1], b[0])
         if match is not None:
