@@ -110,6 +110,11 @@ _ADJUNCT_STARTS = frozenset(
 _CLOSING_QUOTES = frozenset({"\u201d", '"', "''", "\u2019"})
 _APPOSITION_MARKS = frozenset({",", "\u2014", "\u2015", "\u2013", "-", "--"})
 _VERB_CHAIN = re.compile(r"\b(?:to|by)\s+(?:(?:also|then|publicly|repeatedly)\s+)?$")
+# Heads of a source phrase that speak for the actor named before them ("the Trump campaign").
+_PROXY_NOUNS = frozenset(
+    """campaign camp spokesman spokeswoman spokesperson office administration team government
+    ministry press lawyer lawyers attorney attorneys aide aides staff""".split()
+)
 # Words that never end a subject ("went so far as to say", "rose to say").
 _FUNCTION_WORDS = frozenset(
     "to as so than of for in on at with by from the a an into about over under against".split()
@@ -838,9 +843,12 @@ class StatementFinder:
         if not lenient and not self._looks_like_source(state, tokens[first : i + 1]):
             return None
         end = apposition_end or head.end
-        return _Source(
-            tokens[first].start, end, self._actor_in(state, tokens[first].start, head.end)
-        )
+        actor = self._actor_in(state, tokens[first].start, head.end)
+        named_head = state.doc.actor_at(head.start, head.end) is not None
+        if actor is not None and head.text.islower() and not named_head:
+            # "Trump's critics said" is not Trump speaking; "the Trump campaign said" is, by proxy
+            actor = actor if re.sub(r"['\u2019]s$", "", head.lower) in _PROXY_NOUNS else None
+        return _Source(tokens[first].start, end, actor)
 
     def _looks_like_source(self, state: _ArticleState, words: list[_Token]) -> bool:
         if not words:

@@ -581,3 +581,12 @@ def test_cue_at_the_end_of_a_verb_chain_takes_the_clause_subject(
     )
     assert _speaker(found) == "Maria Alvarez"
     assert found.content == "that the count was fair"
+
+
+def test_source_phrase_headed_by_a_common_noun_is_not_the_named_actor(
+    statements: Callable[..., list[Statement]],
+) -> None:
+    critics = _only(statements("Harper's critics said the plan would fail."))
+    assert critics.speaker is None
+    campaign = _only(statements("The Harper campaign said the plan would work."))
+    assert _speaker(campaign) == "John Harper"
