@@ -243,7 +243,8 @@ def _bucket(n: int) -> str:
 # Words that may stand between a subject and its verb ("Trump on Monday again accused ...").
 _ADVERB = (
     r"(?:(?:\w+ly|also|again|even|then|now|long|once|still|later|earlier|just|already|first|twice|"
-    r"had|has|have|did|does|do|would|will|could|may|might|should|must|to|is|was|are|were|"
+    r"had|has|have|did|does|do|would|will|could|may|might|should|must|to|is|was|are|were|not|never|"
+    r"(?:did|does|do|had|has|have|would|could|wo|ca|is|was|are|were)n['\u2019]t|"
     r"expected|going|set|plans|planned|vowed|wants|wanted|tried|sought|appeared|seemed|\w+ed\s+to|"
     r"on\s+\w+day|last\s+\w+|this\s+\w+|in\s+a\s+\w+)\s+)*"
 )

@@ -120,6 +120,24 @@ def test_participle_with_agent_reverses_direction(stances) -> None:
     assert [s.polarity for s in _between(found, "Donald Trump", "China")] == ["negative"]
 
 
+def test_critic_of_apposition_is_negative_toward_the_object(stances) -> None:
+    found = stances("Karl Weber, a fierce critic of Ana Ruiz, spoke in Geneva on Monday.")
+    assert [s.polarity for s in _between(found, "Karl Weber", "Ana Ruiz")] == ["negative"]
+
+
+def test_drew_praise_from_reverses_direction(stances) -> None:
+    found = stances("Ana Ruiz drew praise from Karl Weber for the way she ran the meeting.")
+    assert [s.polarity for s in _between(found, "Karl Weber", "Ana Ruiz")] == ["positive"]
+    assert not _between(found, "Ana Ruiz", "Karl Weber")
+
+
+def test_negated_trust_is_negative_but_negated_criticism_is_not(stances) -> None:
+    distrust = stances("Karl Weber did not trust Ana Ruiz at all.")
+    assert [s.polarity for s in _between(distrust, "Karl Weber", "Ana Ruiz")] == ["negative"]
+    restraint = stances("Karl Weber did not criticise Ana Ruiz at all.")
+    assert all(s.polarity != "negative" for s in _between(restraint, "Karl Weber", "Ana Ruiz"))
+
+
 def test_praise_gives_positive_actor_stance_and_no_topic_stance(stances) -> None:
     found = stances("Ana Ruiz praised Karl Weber for his work on the ceasefire agreement.")
     assert [s.polarity for s in _between(found, "Ana Ruiz", "Karl Weber")] == ["positive"]
