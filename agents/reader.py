@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
@@ -22,6 +23,7 @@ class TopicReader:
         self._from_beginning = from_beginning
         self._since_ms = since_ms
         self.partitions: list[TopicPartition] = []
+        self._pending: deque[ConsumerRecord] = deque()
 
     async def __aenter__(self) -> TopicReader:
         await self._consumer.start()
@@ -58,16 +60,20 @@ class TopicReader:
             await self._consumer.seek_to_end(*self.partitions)
 
     async def records(self, idle_timeout: float | None = None) -> AsyncIterator[ConsumerRecord]:
-        """Yield records as they arrive; stop after ``idle_timeout`` seconds without one."""
+        """Yield records as they arrive; stop after ``idle_timeout`` seconds without one.
+
+        Records fetched but not yet yielded when the caller stops iterating are kept for the next call.
+        """
         loop = asyncio.get_running_loop()
         last_seen = loop.time()
         while True:
-            batch = await self._consumer.getmany(timeout_ms=250)
-            records = [r for part in batch.values() for r in part]
-            if not records:
+            if not self._pending:
+                batch = await self._consumer.getmany(timeout_ms=250)
+                fetched = [r for part in batch.values() for r in part]
+                self._pending.extend(sorted(fetched, key=lambda r: (r.timestamp, r.partition, r.offset)))
+            if not self._pending:
                 if idle_timeout is not None and loop.time() - last_seen >= idle_timeout:
                     return
                 continue
             last_seen = loop.time()
-            for record in sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset)):
-                yield record
+            yield self._pending.popleft()

@@ -61,12 +61,15 @@ class Namespace:
         handle.start()
         return handle
 
-    def read(self, topic: str, expected: int, timeout: float = 90.0) -> list[Any]:
-        """Read ``topic`` from the beginning until ``expected`` records arrived (or time runs out)."""
-        return asyncio.run(_read(self.settings, self.settings.topic(topic), expected, timeout))
+    def read(self, topic: str, expected: int, timeout: float = 90.0, settle: float = 0.0) -> list[Any]:
+        """Read ``topic`` from the beginning until ``expected`` records arrived (or time runs out).
+
+        With ``settle``, keep reading after that until the topic has been quiet for ``settle`` seconds.
+        """
+        return asyncio.run(_read(self.settings, self.settings.topic(topic), expected, timeout, settle))
 
 
-async def _read(settings: Settings, topic: str, expected: int, timeout: float) -> list[Any]:
+async def _read(settings: Settings, topic: str, expected: int, timeout: float, settle: float) -> list[Any]:
     found: list[Any] = []
     deadline = time.monotonic() + timeout
     async with TopicReader(settings.kafka_client_options(), [topic], from_beginning=True) as reader:
@@ -75,6 +78,9 @@ async def _read(settings: Settings, topic: str, expected: int, timeout: float) -
                 found.append(record)
                 if len(found) >= expected:
                     break
+        if settle and found:
+            async for record in reader.records(idle_timeout=settle):
+                found.append(record)
     return found
 
 

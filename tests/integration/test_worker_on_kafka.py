@@ -57,7 +57,7 @@ def test_samples_flow_to_enriched_records_and_alerts(namespace: Namespace) -> No
     assert "peace-talks" in geneva.topics
     assert any(a.name == "António Guterres" for a in geneva.actors)
 
-    alerts = [orjson.loads(r.value) for r in namespace.read("news.alerts", 1)]
+    alerts = [orjson.loads(r.value) for r in namespace.read("news.alerts", 1, settle=5.0)]
     assert alerts, "the peace-talks sample must raise at least one alert"
     assert all(a["type"] == "statement.new" and a["topic"] in ("peace-talks", "ceasefire") for a in alerts)
     assert any(a["article_uri"].endswith("geneva-talks-1") for a in alerts)
