@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from schemas import ActorRef, Stance, Statement
 from schemas.enriched import Polarity
-from streams.document import Document
+from streams.document import ActorRecord, Document
 from streams.knowledge import KnowledgeBase
 from streams.registry import StageFn, register
 from streams.resources import Resources
@@ -110,11 +110,13 @@ class StanceFinder:
             for second in chosen[i + 1 :]:
                 if first.actor.id == second.actor.id or first.end > second.start:
                     continue
+                if _affiliated(first.actor, second.actor) or _affiliated(second.actor, first.actor):
+                    continue
                 if len(view.text[first.end : second.start]) > _MAX_PAIR_GAP * 8:
                     continue
                 direction = self._direction(view, first, second, parties)
                 if direction is None:
-                    if _INTERACTION.search(view.text, first.end, second.start):
+                    if _can_interact(first, second) and _INTERACTION.search(view.text, first.end, second.start):
                         self._emit_pair(doc, view, first, second, Direction(True, 0.0), out)
                     continue
                 holder, target = (first, second) if direction.holder_first else (second, first)
@@ -125,6 +127,9 @@ class StanceFinder:
         ruled = voice_rule(view, a, b)
         if ruled is not None:
             return ruled
+        if _is_place(first) or _is_place(second):
+            # the classifier's guesses about a city or region are mostly noise; clear verbs only
+            return None
         others = [(p.start, p.end) for p in parties if p is not first and p is not second]
         features = pair_features(view, a, b, others, (first.actor.type, second.actor.type))
         return class_direction(*self.model.decide(features))
@@ -251,6 +256,29 @@ def _group_by_sentence(doc: Document, parties: list[Party]) -> dict[int, list[Pa
         if index >= 0 and party.end <= doc.sentences[index][1]:
             grouped.setdefault(index, []).append(party)
     return grouped
+
+
+def _affiliated(person: ActorRecord, other: ActorRecord) -> bool:
+    """True when ``other`` is the person's own country or the body of one of their roles.
+
+    "Turkish Foreign Minister Hakan Fidan" names the minister's affiliation, not a stance.
+    """
+    if person.type != "person":
+        return False
+    if other.type == "country" and person.country is not None and person.country == other.country:
+        return True
+    name = other.name.lower()
+    return any(role.affiliation is not None and role.affiliation.lower() == name for role in person.roles)
+
+
+def _is_place(party: Party) -> bool:
+    """A place outside the knowledge base (a city, a region): where things happen, rarely who."""
+    return party.source == "GPE" and not party.actor.in_knowledge_base
+
+
+def _can_interact(first: Party, second: Party) -> bool:
+    # "talks move to Istanbul" is where, not with whom
+    return not (_is_place(first) or _is_place(second))
 
 
 def _distinct(parties: list[Party]) -> list[Party]:

@@ -49,6 +49,8 @@ class Party:
     end: int
     actor: ActorRecord
     registered: bool
+    #: where it came from: "actor" (the actors stage), an NER label, or "phrase"
+    source: str = "actor"
 
 
 def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
@@ -82,10 +84,10 @@ def group_phrase_before(doc: Document, kb: KnowledgeBase, start: int, end: int) 
     if modifier:
         resolved = kb.lookup(_normalise(modifier))
         if resolved is not None:
-            return Party(match.start("mod"), match.end("head"), _kb_record(doc, resolved.actor), False)
+            return Party(match.start("mod"), match.end("head"), _kb_record(doc, resolved.actor), False, "phrase")
     phrase_start = match.start("mod") if modifier else match.start("head")
     name = doc.text[phrase_start : match.end("head")]
-    return Party(phrase_start, match.end("head"), _group_record(doc, name), False)
+    return Party(phrase_start, match.end("head"), _group_record(doc, name), False, "phrase")
 
 
 def register(doc: Document, party: Party) -> None:
@@ -108,8 +110,8 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
         return None
     match = kb.lookup(_normalise(surface))
     if match is not None:
-        return Party(start, end, _kb_record(doc, match.actor), False)
-    return Party(start, end, _group_record(doc, surface, _PARTY_TYPES[label]), False)
+        return Party(start, end, _kb_record(doc, match.actor), False, label)
+    return Party(start, end, _group_record(doc, surface, _PARTY_TYPES[label]), False, label)
 
 
 def _normalise(surface: str) -> str:
