@@ -25,3 +25,19 @@ def test_closing_quote_stays_with_its_sentence() -> None:
 def test_sentences_never_cross_paragraphs() -> None:
     text = "No full stop here\n\nNext paragraph"
     assert _sentences(text) == ["No full stop here", "Next paragraph"]
+
+
+def test_time_abbreviation_ends_a_sentence_only_before_a_sentence_opener() -> None:
+    assert _sentences("They met at 7 p.m. He said nothing.") == ["They met at 7 p.m.", "He said nothing."]
+    assert _sentences("They met at 7 p.m. Monday in Doha.") == ["They met at 7 p.m. Monday in Doha."]
+
+
+def test_single_line_break_after_a_headline_or_full_stop_ends_a_sentence() -> None:
+    text = "Talks resume in Doha\nDelegates arrived late. Officials said so.\nThe envoy left."
+    assert _sentences(text) == ["Talks resume in Doha", "Delegates arrived late.", "Officials said so.", "The envoy left."]
+
+
+def test_hard_wrapped_running_text_is_not_split_at_line_breaks() -> None:
+    text = ("The foreign minister said that the delegation would travel to the capital\n"
+            "on Monday to meet the mediators.")
+    assert _sentences(text) == [text]
