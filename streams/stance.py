@@ -49,7 +49,9 @@ from streams.topics import Topic, TopicHit, TopicLexicon
 __all__ = ["StanceFinder", "stance_stage"]
 
 _MAX_PARTIES = 12
-_MAX_PAIR_GAP = 60
+# pairs further apart than this in one sentence are too loosely linked to classify
+_MAX_PAIR_CHARS = 480
+_MAX_INTERACTION_CHARS = 100
 _MIN_TOPIC_SCORE = 0.15
 _INTERACTION = re.compile(
     r"\b(?:met|meets|meeting|spoke|speaks|talked|talks|held talks|called|phoned|visited|visits|"
@@ -112,11 +114,12 @@ class StanceFinder:
                     continue
                 if _affiliated(first.actor, second.actor) or _affiliated(second.actor, first.actor):
                     continue
-                if len(view.text[first.end : second.start]) > _MAX_PAIR_GAP * 8:
+                if second.start - first.end > _MAX_PAIR_CHARS:
                     continue
                 direction = self._direction(view, first, second, parties)
                 if direction is None:
-                    if _can_interact(first, second) and _INTERACTION.search(view.text, first.end, second.start):
+                    if _can_interact(first, second) and second.start - first.end <= _MAX_INTERACTION_CHARS \
+                            and _INTERACTION.search(view.text, first.end, second.start):
                         self._emit_pair(doc, view, first, second, Direction(True, 0.0), out)
                     continue
                 holder, target = (first, second) if direction.holder_first else (second, first)

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from schemas import Role
 from schemas.enriched import ActorType
 from streams.document import ActorRecord, Document
 from streams.knowledge import KBActor, KnowledgeBase
@@ -84,7 +85,7 @@ def group_phrase_before(doc: Document, kb: KnowledgeBase, start: int, end: int) 
     if modifier:
         resolved = kb.lookup(_normalise(modifier))
         if resolved is not None:
-            return Party(match.start("mod"), match.end("head"), _kb_record(doc, resolved.actor), False, "phrase")
+            return Party(match.start("mod"), match.end("head"), _kb_record(doc, kb, resolved.actor), False, "phrase")
     phrase_start = match.start("mod") if modifier else match.start("head")
     name = doc.text[phrase_start : match.end("head")]
     return Party(phrase_start, match.end("head"), _group_record(doc, name), False, "phrase")
@@ -110,7 +111,7 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
         return None
     match = kb.lookup(_normalise(surface))
     if match is not None:
-        return Party(start, end, _kb_record(doc, match.actor), False, label)
+        return Party(start, end, _kb_record(doc, kb, match.actor), False, label)
     return Party(start, end, _group_record(doc, surface, _PARTY_TYPES[label]), False, label)
 
 
@@ -119,12 +120,16 @@ def _normalise(surface: str) -> str:
     return _ACRONYM_GAPS.sub(r"\1.", surface)
 
 
-def _kb_record(doc: Document, kb_actor: KBActor) -> ActorRecord:
+def _kb_record(doc: Document, kb: KnowledgeBase, kb_actor: KBActor) -> ActorRecord:
     existing = doc.actors.get(kb_actor.id)
     if existing is not None:
         return existing
-    return ActorRecord(id=kb_actor.id, name=kb_actor.name, type=kb_actor.type,
-                       country=kb_actor.country, in_knowledge_base=True)
+    record = ActorRecord(id=kb_actor.id, name=kb_actor.name, type=kb_actor.type,
+                         country=kb_actor.country, in_knowledge_base=True)
+    day = doc.article.published.date() if doc.article.published else None
+    for role in kb.current_roles(kb_actor, day):
+        record.add_role(Role(title=role.title, affiliation=role.affiliation))
+    return record
 
 
 def _group_record(doc: Document, name: str, kind: ActorType = "group") -> ActorRecord:
