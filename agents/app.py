@@ -35,7 +35,8 @@ __all__ = ["build_pipeline", "create_app"]
 def build_pipeline(settings: Settings) -> Pipeline:
     """The extraction pipeline configured by ``settings`` (loads models and data files)."""
     resources = Resources(actors_file=settings.actors_file, topics_file=settings.topics_file,
-                          spacy_model=settings.spacy_model)
+                          stance_lexicon_file=settings.stance_lexicon_file,
+                          stance_model_file=settings.stance_model_file, spacy_model=settings.spacy_model)
     return Pipeline(resources, settings.stages)
 
 

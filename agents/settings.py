@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from streams.alerts import DEFAULT_ALERT_RULES_FILE
 from streams.knowledge import DEFAULT_ACTORS_FILE
 from streams.pipeline import DEFAULT_STAGES
+from streams.stance_lexicon import DEFAULT_LEXICON_FILE
+from streams.stance_pairs import DEFAULT_MODEL_FILE
 from streams.topics import DEFAULT_TOPICS_FILE
 
 __all__ = ["Settings"]
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     actors_file: Path = DEFAULT_ACTORS_FILE
     topics_file: Path = DEFAULT_TOPICS_FILE
     alert_rules_file: Path = DEFAULT_ALERT_RULES_FILE
+    stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
+    stance_model_file: Path = Field(DEFAULT_MODEL_FILE, description="trained by scripts/train_stance.py")
 
     # -- worker ------------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".run/faust"), description="Faust's local state directory")

@@ -151,10 +151,11 @@ _REFINABLE = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT",
 _NOT_PERSON_LABELS = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART",
                                 "EVENT", "LAW", "LANGUAGE", "QUANTITY"})
 # A run of capitalised words (initials, hyphens, apostrophes and name particles allowed) on one line.
+# Only initials ("W.") keep their period: "Ana Ruiz. Officials said" is a name and a new sentence.
 _NAME_RUN = re.compile(
-    r"(?<![\w.'\u2019-])(?:[A-Z][\w\u00C0-\u024F'\u2019-]*\.?|(?:[A-Z]\.){1,3})"
+    r"(?<![\w.'\u2019-])(?:(?:[A-Z]\.){1,3}|[A-Z][\w\u00C0-\u024F'\u2019-]*)"
     r"(?:[ \t]+(?:(?:" + "|".join(sorted(_PARTICLES)) + r")[ \t]+)?"
-    r"(?:[A-Z][\w\u00C0-\u024F'\u2019-]*\.?|(?:[A-Z]\.){1,3})){1,5}"
+    r"(?:(?:[A-Z]\.){1,3}|[A-Z][\w\u00C0-\u024F'\u2019-]*)){1,5}"
 )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from streams.knowledge import DEFAULT_ACTORS_FILE, KnowledgeBase
 from streams.nlp import EntityRecognizer, load_spacy_model
+from streams.stance_lexicon import DEFAULT_LEXICON_FILE
+from streams.stance_pairs import DEFAULT_MODEL_FILE
 from streams.topics import DEFAULT_TOPICS_FILE, TopicLexicon
 
 __all__ = ["Resources"]
@@ -22,6 +24,8 @@ class Resources:
 
     actors_file: Path = DEFAULT_ACTORS_FILE
     topics_file: Path = DEFAULT_TOPICS_FILE
+    stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
+    stance_model_file: Path = DEFAULT_MODEL_FILE
     spacy_model: str | None = None
     ner_cache_size: int = 4096
 

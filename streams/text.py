@@ -99,7 +99,7 @@ def _ends_sentence(text: str, dot: int, after: int, limit: int) -> bool:
     token = word.group(1).lower().rstrip(".")
     if token in _TIME_ABBREVIATIONS:
         following_word = re.match(r"[\"'\u201c\u2018(]*([A-Za-z]+)", text[nxt:limit])
-        return bool(following_word) and following_word.group(1).lower() in _OPENERS
+        return following_word is not None and following_word.group(1).lower() in _OPENERS
     if token in _ABBREVIATIONS:
         return False
     # A single capital letter before the period is an initial ("George W. Bush").

@@ -220,3 +220,14 @@ def test_knowledge_base_provides_the_refinement_lexicon(tmp_path: Path) -> None:
     kb = KnowledgeBase.load(path)
     assert kb.starts_name("Florian") and not kb.starts_name("Monday")
     assert kb.is_demonym("Brazilian") and kb.is_country("Belgium") and not kb.is_country("Beijing")
+
+
+def test_name_at_sentence_end_does_not_swallow_the_period_or_next_word() -> None:
+    from schemas import Article
+    from streams.pipeline import Pipeline
+    from streams.resources import Resources
+
+    pipeline = Pipeline(Resources(), stages=("wirewatch.ner.v1", "wirewatch.actors.v1"))
+    record = pipeline.extract(Article(uri="u", headline="", body_text="The talks went well, said Ana Ruiz. "
+                                                                    "Officials praised Ana Ruiz."))
+    assert [(a.name, len(a.mentions)) for a in record.actors] == [("Ana Ruiz", 2)]
