@@ -17,8 +17,10 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "installing wirewatch and its dependencies into $(VENV) (first time: a few minutes; log: $(VENV)/install.log)"
+	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 && \
+	  $(BIN)/python -m pip install -e '.[dev]' >> $(VENV)/install.log 2>&1 || \
+	  { tail -n 40 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
 	@touch $(STAMP)
 
 run: install

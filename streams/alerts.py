@@ -25,6 +25,7 @@ from streams.topics import TopicLexicon
 __all__ = ["DEFAULT_ALERT_RULES_FILE", "AlertRule", "AlertRules"]
 
 DEFAULT_ALERT_RULES_FILE = Path(__file__).parent / "data" / "alert_rules.yaml"
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019"
 
 
 class AlertRule(BaseModel):
@@ -94,7 +95,8 @@ class AlertRules:
         alert_id = hashlib.sha256(key.encode()).hexdigest()[:32]
         topic_name = self.topics.topics[topic_id].name
         who = speaker.name if speaker else "Unattributed source"
-        excerpt = statement.content if len(statement.content) <= 160 else statement.content[:157] + "..."
+        excerpt = statement.content.strip().strip(_QUOTE_MARKS).strip()
+        excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157] + "..."
         return Alert(
             id=alert_id,
             type=rule.type,

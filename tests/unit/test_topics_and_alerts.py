@@ -93,3 +93,8 @@ def test_alert_id_is_stable_across_redelivery_and_article_versions() -> None:
     first = RULES.evaluate(_record([_statement("The peace talks  are our best hope")]), NOW)
     second = RULES.evaluate(_record([_statement("The peace talks are our best hope", sid="other")]), NOW)
     assert first[0].id == second[0].id
+
+
+def test_alert_title_does_not_double_the_quote_marks() -> None:
+    [alert] = RULES.evaluate(_record([_statement("\u201cThe peace talks are our best hope,\u201d")]), NOW)
+    assert alert.title == "Ana Silva on peace talks: \u201cThe peace talks are our best hope,\u201d"
