@@ -21,7 +21,7 @@ from agents.delivery import deliver
 from agents.logs import get_logger, message_context
 from agents.metrics import Metrics
 from agents.settings import Settings
-from schemas import EnrichedArticle
+from schemas import Alert, EnrichedArticle
 from schemas._base import utcnow
 from schemas.codec import decode_model, encode
 from streams.alerts import AlertRules
@@ -79,65 +79,71 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.Ap
         return deliver(target, key=key, value=value, retry_max_s=retry, log=log,
                        on_retry=metrics.delivery_retries.labels(topic=target.get_topic_name()).inc)
 
-    @app.agent(articles, name="enrich")
-    async def enrich(stream: Any) -> None:
-        """Decode each article, extract its findings, publish the enriched record."""
+    async def each_event(stream: Any, stage: str, compute: Any, publish: Any) -> None:
+        """Drive one agent: ``compute`` each message (failures go to the dead-letter topic),
+        ``publish`` the result (waits for the broker's ack), then ack the input event."""
         manual = stream.noack()
         async for event in manual.events():
             message = event.message
             try:
-                article = article_from_bytes(message.value or b"", settings.max_record_bytes)
-                started = time.perf_counter()
-                record = pipeline.extract(article, ingested_at=_timestamp(message))
-                metrics.extract_seconds.observe(time.perf_counter() - started)
-            except Exception as exc:  # bad input or an extraction bug: dead-letter it, keep going
-                await dead_letter(dlq, event, exc, stage="enrich", metrics=metrics, log=log, retry_max_s=retry)
+                result = compute(message)
+            except Exception as exc:  # bad input or a bug in a stage: dead-letter it, keep going
+                await dead_letter(dlq, event, exc, stage=stage, metrics=metrics, log=log, retry_max_s=retry)
             else:
-                await send(enriched, article.uri.encode(), encode(record))
-                metrics.articles.inc()
-                metrics.statements.inc(len(record.statements))
-                metrics.end_to_end_seconds.observe(max(0.0, (utcnow() - record.ingested_at).total_seconds()))
-                log.info("enriched", extra={**message_context(message.topic, message.partition, message.offset,
-                                                              article.uri),
-                                            "actors": len(record.actors), "statements": len(record.statements)})
+                await publish(message, result)
             await manual.ack(event)
+
+    def extract(message: Any) -> EnrichedArticle:
+        article = article_from_bytes(message.value or b"", settings.max_record_bytes)
+        started = time.perf_counter()
+        record = pipeline.extract(article, ingested_at=_timestamp(message))
+        metrics.extract_seconds.observe(time.perf_counter() - started)
+        return record
+
+    async def publish_enriched(message: Any, record: EnrichedArticle) -> None:
+        await send(enriched, record.uri.encode(), encode(record))
+        metrics.articles.inc()
+        metrics.statements.inc(len(record.statements))
+        metrics.end_to_end_seconds.observe(max(0.0, (utcnow() - record.ingested_at).total_seconds()))
+        log.info("enriched", extra={**message_context(message.topic, message.partition, message.offset, record.uri),
+                                    "actors": len(record.actors), "statements": len(record.statements)})
+
+    def evaluate_rules(message: Any) -> tuple[str, list[Alert]]:
+        record = decode_model(EnrichedArticle, message.value or b"")
+        return record.uri, rules.evaluate(record, utcnow())
+
+    async def publish_alerts(message: Any, found: tuple[str, list[Alert]]) -> None:
+        uri, alerts_found = found
+        for item in alerts_found:
+            await send(alerts, item.id.encode(), encode(item))
+            metrics.alerts.labels(type=item.type).inc()
+            log.info("alert", extra={**message_context(message.topic, message.partition, message.offset, uri),
+                                     "alert_id": item.id})
+
+    @app.agent(articles, name="enrich")
+    async def enrich(stream: Any) -> None:
+        """Decode each article, extract its findings, publish the enriched record."""
+        await each_event(stream, "enrich", extract, publish_enriched)
 
     @app.agent(enriched, name="alerts")
     async def alert(stream: Any) -> None:
         """Evaluate the alert rules on each enriched record and publish the alerts."""
-        manual = stream.noack()
-        async for event in manual.events():
-            message = event.message
-            try:
-                record = decode_model(EnrichedArticle, message.value or b"")
-                found = rules.evaluate(record, utcnow())
-            except Exception as exc:  # a record we cannot read is dead-lettered, not fatal
-                await dead_letter(dlq, event, exc, stage="alerts", metrics=metrics, log=log, retry_max_s=retry)
-            else:
-                for item in found:
-                    await send(alerts, item.id.encode(), encode(item))
-                    metrics.alerts.labels(type=item.type).inc()
-                    log.info("alert", extra={**message_context(message.topic, message.partition, message.offset,
-                                                               record.uri), "alert_id": item.id})
-            await manual.ack(event)
+        await each_event(stream, "alerts", evaluate_rules, publish_alerts)
 
     if settings.passthrough_enabled:
         passthrough_out = topic[settings.topic_passthrough_out]
 
+        def validate(message: Any) -> bytes:
+            article = article_from_bytes(message.value or b"", settings.max_record_bytes)
+            return article.uri.encode()
+
+        async def republish(message: Any, key: bytes) -> None:
+            await send(passthrough_out, key, message.value or b"")
+
         @app.agent(topic[settings.topic_passthrough_in], name="passthrough")
         async def passthrough(stream: Any) -> None:
             """The framework's ceiling for bench/: decode and validate, no extraction, re-publish."""
-            manual = stream.noack()
-            async for event in manual.events():
-                message = event.message
-                try:
-                    article = article_from_bytes(message.value or b"", settings.max_record_bytes)
-                except Exception as exc:  # same dead-letter path as enrich
-                    await dead_letter(dlq, event, exc, stage="passthrough", metrics=metrics, log=log,
-                                      retry_max_s=retry)
-                else:
-                    await send(passthrough_out, article.uri.encode(), message.value or b"")
-                await manual.ack(event)
+            await each_event(stream, "passthrough", validate, republish)
 
     _add_web_endpoints(app, metrics)
     app.wirewatch_metrics = metrics  # type: ignore[attr-defined]
