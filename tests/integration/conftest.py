@@ -34,6 +34,11 @@ def _bootstrap() -> str:
     return value
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    return _free_port()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -54,9 +59,9 @@ class Namespace:
         return subprocess.run([*WIREWATCH, *args], env=self.env, input=input, capture_output=True,
                               timeout=timeout, cwd=REPO, check=False)
 
-    def worker(self) -> Worker:
-        """Start ``wirewatch worker`` and wait until it has its partitions."""
-        handle = Worker(self)
+    def worker(self, **env: str) -> Worker:
+        """Start ``wirewatch worker`` (extra ``WIREWATCH_*`` settings as keywords) and wait until ready."""
+        handle = Worker(self, env)
         self.workers.append(handle)
         handle.start()
         return handle
@@ -87,16 +92,17 @@ async def _read(settings: Settings, topic: str, expected: int, timeout: float, s
 class Worker:
     """A real ``wirewatch worker`` process."""
 
-    def __init__(self, namespace: Namespace) -> None:
+    def __init__(self, namespace: Namespace, env: dict[str, str] | None = None) -> None:
         self.namespace = namespace
-        self.port = int(namespace.env["WIREWATCH_WEB_PORT"])
+        self.env = {**namespace.env, **(env or {})}
+        self.port = int(self.env["WIREWATCH_WEB_PORT"])
         self.log_path = namespace.tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120.0) -> None:
         """Start the process and wait for ``/ready`` (it has partitions assigned)."""
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
-            self.process = subprocess.Popen([*WIREWATCH, "worker"], env=self.namespace.env, stdout=log,
+            self.process = subprocess.Popen([*WIREWATCH, "worker"], env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from schemas import DeadLetter, EnrichedArticle
-from tests.integration.conftest import REPO, Namespace
+from tests.integration.conftest import REPO, Namespace, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -119,6 +119,23 @@ def test_worker_killed_mid_stream_loses_no_article(namespace: Namespace) -> None
         records = namespace.read("news.articles.enriched", count + 200, timeout=5)
         seen = {orjson.loads(r.value)["uri"] for r in records}
     assert seen == expected, f"missing after SIGKILL and restart: {sorted(expected - seen)[:10]}"
+
+
+def test_two_workers_share_partitions_and_a_rebalance_after_a_crash_loses_nothing(namespace: Namespace) -> None:
+    count = 60
+    first = namespace.worker()
+    namespace.worker(WIREWATCH_WEB_PORT=str(free_port()), WIREWATCH_DATA_DIR=str(namespace.tmp / "faust2"))
+    assert namespace.cli("publish", str(_articles(namespace.tmp, count, "rebalance"))).returncode == 0
+    namespace.read("news.articles.enriched", 5)
+    first.stop(signal.SIGKILL)  # its partitions move to the survivor after the session times out
+
+    expected = {f"urn:test:rebalance:{n}" for n in range(count)}
+    seen: set[str] = set()
+    deadline = time.monotonic() + 150
+    while seen != expected and time.monotonic() < deadline:
+        records = namespace.read("news.articles.enriched", count + 200, timeout=5)
+        seen = {orjson.loads(r.value)["uri"] for r in records}
+    assert seen == expected, f"missing after the rebalance: {sorted(expected - seen)[:10]}"
 
 
 def test_consumer_group_shows_zero_lag_after_a_run(namespace: Namespace) -> None:
