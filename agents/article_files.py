@@ -1,6 +1,7 @@
 """Read article files for ``wirewatch publish`` and ``wirewatch extract``.
 
-A file holds one JSON object, a JSON array of objects, or JSON lines (native or ninjs); a ``.txt``
+A file holds one JSON object, a JSON array of objects, or JSON lines (native or ninjs), or is an RSS
+2.0 or Atom feed (one article per item); a ``.txt``
 file is one article's body text; a directory contributes its ``.json``, ``.jsonl`` and ``.txt`` files;
 ``-`` reads standard input. Every item comes back with its location (``file:line`` or
 ``file[index]``) and either an :class:`Article` or the :class:`InputError` explaining the rejection.
@@ -17,11 +18,12 @@ import orjson
 
 from schemas import Article
 from schemas.errors import InputError, NotJsonError
+from streams.feeds import is_feed, items_from_feed
 from streams.normalise import article_from_json
 
 __all__ = ["ArticleItem", "read_articles"]
 
-_SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt"}
+_SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".xml", ".rss", ".atom"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,11 @@ def _from_text(path: Path, data: bytes) -> ArticleItem:
 
 
 def _parse(name: str, data: bytes) -> Iterator[ArticleItem]:
+    if is_feed(data):
+        for location, article, error in items_from_feed(data):
+            raw = orjson.dumps(article.model_dump(mode="json", exclude_none=True)) if article else b""
+            yield ArticleItem(f"{name}#{location}", article, error, raw)
+        return
     stripped = data.lstrip()
     if not stripped:
         yield ArticleItem(name, None, NotJsonError(f"{name}: empty input"), data)
