@@ -1,13 +1,15 @@
 """Who can hold or receive a stance in an article: its actors, plus the groups the actors stage leaves out.
 
 The actors stage keeps people, organisations and knowledge-base countries it is sure of. Stances
-are also held by what it leaves out: nationalities and parties named by an adjective or a plural
-("Russian officials", "Republicans", "Muslims"), places standing for their people or government
-("California sued"), names it could not confirm (a lone surname), and unresolved group phrases
-("Gulf officials", "delegates"). Decision: such a party resolves to the knowledge-base actor its
-words name when there is one ("Russian" -> Russia, via the demonyms), else to an actor named by
-the phrase as written: ``ww:person:<slug>`` / ``ww:organization:<slug>`` for NER names, else
-``ww:group:<slug>`` (``ww:group:gulf-officials``). A party found here is registered in
+are also held by groups it leaves out: nationalities and parties named by an adjective or a plural
+("Russian officials", "Republicans", "Muslims": NORP entities, and ORG entities that name a
+political camp such as "Democrats" or "the Left"), and unresolved group phrases ("Gulf officials",
+"delegates"). Decision: such a party resolves to the knowledge-base actor its words name when a
+demonym or party name points there ("Russian" -> Russia), else to a group named by the phrase as
+written (``ww:group:<slug>``, ``ww:group:gulf-officials``). Entity spans are the actors stage's
+(:func:`streams.nlp.refine_entities`). Person, organisation and place names the actors stage
+rejected (an unconfirmed lone surname, a club misread as a person, "in Beijing") never become
+parties here: that filtering is the actors stage's decision, not the stance stage's. A party found here is registered in
 ``doc.actors`` (one more mention) only when a stance uses it, so every stance's holder and target
 is in the published actor list and nothing is added for articles without stances.
 """
@@ -22,6 +24,7 @@ from schemas import Role
 from schemas.enriched import ActorType
 from streams.document import ActorRecord, Document
 from streams.knowledge import KBActor, KnowledgeBase
+from streams.nlp import refine_entities
 
 __all__ = ["GROUP_HEADS", "Party", "find_parties", "group_phrase_before", "register"]
 
@@ -39,7 +42,12 @@ _GROUP_PHRASE = re.compile(
 )
 _ACRONYM_GAPS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 _POSSESSIVE_END = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
-_PARTY_TYPES: dict[str, ActorType] = {"NORP": "group", "GPE": "group", "PERSON": "person", "ORG": "organization"}
+# ORG entities that name a political camp rather than an organisation ("Democrats", "the GOP")
+_CAMP = re.compile(
+    r"(?:[Tt]he\s+)?(?:Democrats?|Dems|Republicans?|GOP|Tories|Tory|Conservatives|Liberals|Labour|Socialists|"
+    r"Communists|Greens|Libertarians|Progressives|Evangelicals|Left|Right|Far[- ]Right|Far[- ]Left)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -62,8 +70,8 @@ def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
     """
     parties = [Party(m.start, m.end, m.actor, True) for m in doc.mentions()]
     taken = [(p.start, p.end) for p in parties]
-    for entity in doc.entities:
-        if entity.label not in _PARTY_TYPES or _overlaps(taken, entity.start, entity.end):
+    for entity in refine_entities(doc.text, doc.entities, kb):
+        if not _is_group(entity.label, entity.text) or _overlaps(taken, entity.start, entity.end):
             continue
         if doc.dateline is not None and doc.dateline[0] <= entity.start < doc.dateline[1]:
             continue
@@ -100,6 +108,11 @@ def register(doc: Document, party: Party) -> None:
     party.registered = True
 
 
+def _is_group(label: str, surface: str) -> bool:
+    """True for a NORP entity or an ORG entity naming a political camp."""
+    return label == "NORP" or (label == "ORG" and _CAMP.fullmatch(_POSSESSIVE_END.sub("", surface.strip())) is not None)
+
+
 def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label: str) -> Party | None:
     surface = doc.text[start:end]
     if surface.lower().startswith("the "):
@@ -110,9 +123,9 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
     if len(surface) < 3 or not surface[:1].isupper():
         return None
     match = kb.lookup(_normalise(surface))
-    if match is not None:
+    if match is not None and match.kind != "metonym":
         return Party(start, end, _kb_record(doc, kb, match.actor), False, label)
-    return Party(start, end, _group_record(doc, surface, _PARTY_TYPES[label]), False, label)
+    return Party(start, end, _group_record(doc, surface), False, label)
 
 
 def _normalise(surface: str) -> str:

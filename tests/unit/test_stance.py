@@ -194,3 +194,21 @@ def test_unusable_pair_model_is_a_config_error(tmp_path: Path) -> None:
     path.write_text('{"features": ["bias"], "weights": [[1, 2]], "bias": [0, 0, 0, 0, 0]}', encoding="utf-8")
     with pytest.raises(ConfigError, match="model.json"):
         PairModel.load(path)
+
+
+def test_stance_stage_adds_no_person_organisation_or_country_actors(resources: Resources) -> None:
+    body = ("Benfica blamed Porto for the chaos. Officials in Beijing praised Karl Weber. "
+            "Kowalski accused Ana Ruiz of lying, and Republicans condemned Weber.")
+    article = Article(uri="t", body_text=body)
+    before = Pipeline(resources, _BEFORE_STANCE).analyse(article)
+    after = Pipeline(resources, [*_BEFORE_STANCE, "wirewatch.stance.v1"]).analyse(article)
+    added = {actor_id: actor.type for actor_id, actor in after.actors.items() if actor_id not in before.actors}
+    assert all(kind == "group" for kind in added.values()), added
+
+
+def test_political_camp_holds_a_stance_as_a_group(pipeline: Pipeline) -> None:
+    record = pipeline.extract(Article(uri="t", body_text="Democrats sharply criticised Karl Weber on Monday."))
+    found = [s for s in record.stances if s.target.name == "Karl Weber"]
+    assert [s.polarity for s in found] == ["negative"]
+    holder = next(a for a in record.actors if a.id == found[0].holder.id)
+    assert holder.type in ("group", "organization")
