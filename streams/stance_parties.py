@@ -71,7 +71,7 @@ def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
     parties = [Party(m.start, m.end, m.actor, True) for m in doc.mentions()]
     taken = [(p.start, p.end) for p in parties]
     for entity in refine_entities(doc.text, doc.entities, kb):
-        if not _is_group(entity.label, entity.text) or _overlaps(taken, entity.start, entity.end):
+        if entity.label not in _UNCONFIRMED_TYPES or _overlaps(taken, entity.start, entity.end):
             continue
         if doc.dateline is not None and doc.dateline[0] <= entity.start < doc.dateline[1]:
             continue
@@ -108,6 +108,11 @@ def register(doc: Document, party: Party) -> None:
     party.registered = True
 
 
+# Names the actors stage did not confirm (a lone surname, an organisation outside the KB) may still
+# hold or receive a stance; they are registered as actors only when a stance uses them.
+_UNCONFIRMED_TYPES: dict[str, ActorType] = {"NORP": "group", "PERSON": "person", "ORG": "organization"}
+
+
 def _is_group(label: str, surface: str) -> bool:
     """True for a NORP entity or an ORG entity naming a political camp."""
     return label == "NORP" or (label == "ORG" and _CAMP.fullmatch(_POSSESSIVE_END.sub("", surface.strip())) is not None)
@@ -125,7 +130,8 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
     match = kb.lookup(_normalise(surface))
     if match is not None and match.kind != "metonym":
         return Party(start, end, _kb_record(doc, kb, match.actor), False, label)
-    return Party(start, end, _group_record(doc, surface), False, label)
+    kind: ActorType = "group" if _is_group(label, surface) else _UNCONFIRMED_TYPES[label]
+    return Party(start, end, _group_record(doc, surface, kind), False, label)
 
 
 def _normalise(surface: str) -> str:

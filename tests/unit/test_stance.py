@@ -196,14 +196,17 @@ def test_unusable_pair_model_is_a_config_error(tmp_path: Path) -> None:
         PairModel.load(path)
 
 
-def test_stance_stage_adds_no_person_organisation_or_country_actors(resources: Resources) -> None:
+def test_stance_stage_adds_only_stance_parties_and_never_a_place(resources: Resources) -> None:
     body = ("Benfica blamed Porto for the chaos. Officials in Beijing praised Karl Weber. "
             "Kowalski accused Ana Ruiz of lying, and Republicans condemned Weber.")
     article = Article(uri="t", body_text=body)
     before = Pipeline(resources, _BEFORE_STANCE).analyse(article)
     after = Pipeline(resources, [*_BEFORE_STANCE, "wirewatch.stance.v1"]).analyse(article)
-    added = {actor_id: actor.type for actor_id, actor in after.actors.items() if actor_id not in before.actors}
-    assert all(kind == "group" for kind in added.values()), added
+    added = {actor_id: actor for actor_id, actor in after.actors.items() if actor_id not in before.actors}
+    parties = {s.holder.id for s in after.stances} | {s.target.id for s in after.stances}
+    assert added and set(added) <= parties, "an actor the actors stage skipped appears only as a stance party"
+    assert all(actor.type != "country" for actor in added.values()), "'in Beijing' is a place, not China"
+    assert all(actor.name == actor.name.strip(".,;") for actor in added.values())
 
 
 def test_political_camp_holds_a_stance_as_a_group(pipeline: Pipeline) -> None:
