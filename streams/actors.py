@@ -30,7 +30,7 @@ from streams.registry import StageFn, register
 from streams.resources import Resources
 from streams.roles import TITLE_PATTERN, RoleCue, role_after, role_before, title_case
 
-__all__ = ["ActorResolver", "actors_stage", "find_dateline"]
+__all__ = ["ActorResolver", "kb_actor_record", "actors_stage", "find_dateline"]
 
 _NER_TYPES: dict[str, ActorType] = {
     "PERSON": "person", "ORG": "organization", "GPE": "country", "NORP": "group",
@@ -128,6 +128,20 @@ def _clean_surface(surface: str) -> str:
 
 def _person_name(surface: str) -> str:
     return _HONORIFICS.sub("", _clean_surface(surface)).strip()
+
+
+def kb_actor_record(doc: Document, kb: KnowledgeBase, kb_actor: KBActor) -> ActorRecord:
+    """The document's record for a knowledge-base actor, created with its roles current on the
+    article's publication date (or its open-ended roles when the date is unknown)."""
+    existing = doc.actors.get(kb_actor.id)
+    if existing is not None:
+        return existing
+    record = ActorRecord(id=kb_actor.id, name=kb_actor.name, type=kb_actor.type,
+                         country=kb_actor.country, in_knowledge_base=True)
+    day = doc.article.published.date() if doc.article.published else None
+    for role in kb.current_roles(kb_actor, day):
+        record.add_role(Role(title=role.title, affiliation=role.affiliation))
+    return record
 
 
 class ActorResolver:
@@ -235,7 +249,7 @@ class ActorResolver:
                 records[id(cand)] = record
             return record
         if cand.kb is not None:
-            record = self._kb_record(doc, cand.kb)
+            record = kb_actor_record(doc, self.kb, cand.kb)
         else:
             name = _person_name(cand.surface) if cand.type == "person" else _clean_surface(cand.surface)
             if not name:
@@ -243,17 +257,6 @@ class ActorResolver:
             actor_id = f"ww:{cand.type}:{_slug(name)}"
             record = doc.actors.get(actor_id) or ActorRecord(id=actor_id, name=name, type=cand.type)
         records[id(cand)] = record
-        return record
-
-    def _kb_record(self, doc: Document, kb_actor: KBActor) -> ActorRecord:
-        existing = doc.actors.get(kb_actor.id)
-        if existing is not None:
-            return existing
-        record = ActorRecord(id=kb_actor.id, name=kb_actor.name, type=kb_actor.type,
-                             country=kb_actor.country, in_knowledge_base=True)
-        day = doc.article.published.date() if doc.article.published else None
-        for role in self.kb.current_roles(kb_actor, day):
-            record.add_role(Role(title=role.title, affiliation=role.affiliation))
         return record
 
     # -- roles ---------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from schemas import Role
 from schemas.enriched import ActorType
+from streams.actors import kb_actor_record
 from streams.document import ActorRecord, Document
-from streams.knowledge import KBActor, KnowledgeBase
+from streams.knowledge import KnowledgeBase
 from streams.nlp import refine_entities
 
 __all__ = ["GROUP_HEADS", "Party", "find_parties", "group_phrase_before", "register"]
@@ -93,7 +93,7 @@ def group_phrase_before(doc: Document, kb: KnowledgeBase, start: int, end: int) 
     if modifier:
         resolved = kb.lookup(_normalise(modifier))
         if resolved is not None:
-            return Party(match.start("mod"), match.end("head"), _kb_record(doc, kb, resolved.actor), False, "phrase")
+            return Party(match.start("mod"), match.end("head"), kb_actor_record(doc, kb, resolved.actor), False, "phrase")
     phrase_start = match.start("mod") if modifier else match.start("head")
     name = doc.text[phrase_start : match.end("head")]
     return Party(phrase_start, match.end("head"), _group_record(doc, name), False, "phrase")
@@ -129,7 +129,7 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
         return None
     match = kb.lookup(_normalise(surface))
     if match is not None and match.kind != "metonym":
-        return Party(start, end, _kb_record(doc, kb, match.actor), False, label)
+        return Party(start, end, kb_actor_record(doc, kb, match.actor), False, label)
     kind: ActorType = "group" if _is_group(label, surface) else _UNCONFIRMED_TYPES[label]
     return Party(start, end, _group_record(doc, surface, kind), False, label)
 
@@ -137,18 +137,6 @@ def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label:
 def _normalise(surface: str) -> str:
     """Undo the spaced-out acronyms some feeds produce ("U. S." -> "U.S.")."""
     return _ACRONYM_GAPS.sub(r"\1.", surface)
-
-
-def _kb_record(doc: Document, kb: KnowledgeBase, kb_actor: KBActor) -> ActorRecord:
-    existing = doc.actors.get(kb_actor.id)
-    if existing is not None:
-        return existing
-    record = ActorRecord(id=kb_actor.id, name=kb_actor.name, type=kb_actor.type,
-                         country=kb_actor.country, in_knowledge_base=True)
-    day = doc.article.published.date() if doc.article.published else None
-    for role in kb.current_roles(kb_actor, day):
-        record.add_role(Role(title=role.title, affiliation=role.affiliation))
-    return record
 
 
 def _group_record(doc: Document, name: str, kind: ActorType = "group") -> ActorRecord:
