@@ -126,6 +126,9 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=200, help="articles per measurement (default 200)")
     parser.add_argument("--rate", type=float, help="publish at this many articles/s instead of all at once")
     parser.add_argument("--warmup", type=int, default=20, help="articles sent first and not measured")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="keep the worker's NER paragraph cache (off by default: with -n larger than the "
+                             "number of texts, repeated texts would otherwise be cache hits)")
     args = parser.parse_args()
 
     base = Settings()
@@ -136,7 +139,8 @@ def main() -> int:
     env.update({"WIREWATCH_TOPIC_PREFIX": f"bench-{tag}.", "WIREWATCH_APP_ID": f"wirewatch-bench-{tag}",
                 "WIREWATCH_PASSTHROUGH_ENABLED": "true", "WIREWATCH_WEB_PORT": str(port),
                 "WIREWATCH_DATA_DIR": str(scratch / "faust"), "WIREWATCH_LOG_LEVEL": "warning",
-                "WIREWATCH_KAFKA_BOOTSTRAP": base.kafka_bootstrap})
+                "WIREWATCH_KAFKA_BOOTSTRAP": base.kafka_bootstrap,
+                "WIREWATCH_NER_CACHE_SIZE": os.environ.get("WIREWATCH_NER_CACHE_SIZE", "4096") if args.keep_cache else "0"})
     settings = Settings(kafka_bootstrap=base.kafka_bootstrap, topic_prefix=f"bench-{tag}.", passthrough_enabled=True)
     created = subprocess.run([sys.executable, "-m", "agents", "topics", "create"], env=env, capture_output=True,
                              cwd=REPO, check=False)
@@ -165,7 +169,8 @@ def main() -> int:
     result = {"n": args.n, "pipeline": pipeline, "passthrough": passthrough,
               "mode": f"paced at {args.rate}/s" if args.rate else "burst",
               "articles": str(args.articles) if args.articles else "built-in", "mean_words_per_article": round(words),
-              "broker": settings.kafka_bootstrap, "cores": os.cpu_count()}
+              "broker": settings.kafka_bootstrap, "cores": os.cpu_count(),
+              "ner_cache": "on" if args.keep_cache else "off"}
     print(orjson.dumps(result).decode())
     return 0
 
