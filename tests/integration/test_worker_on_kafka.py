@@ -42,6 +42,16 @@ def _articles(tmp: Path, count: int, tag: str) -> Path:
     return path
 
 
+def _missing_uris(namespace: Namespace, expected: set[str], timeout: float) -> list[str]:
+    """Re-read the enriched topic until every expected uri is there (duplicates allowed); return the missing."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while seen != expected and time.monotonic() < deadline:
+        records = namespace.read("news.articles.enriched", len(expected) + 200, timeout=5)
+        seen = {orjson.loads(r.value)["uri"] for r in records}
+    return sorted(expected - seen)
+
+
 def test_samples_flow_to_enriched_records_and_alerts(namespace: Namespace) -> None:
     namespace.worker()
     published = namespace.cli("publish", *SAMPLES)
@@ -112,13 +122,8 @@ def test_worker_killed_mid_stream_loses_no_article(namespace: Namespace) -> None
     first.stop(signal.SIGKILL)
 
     namespace.worker()
-    expected = {f"urn:test:kill:{n}" for n in range(count)}
-    seen: set[str] = set()
-    deadline = time.monotonic() + 120
-    while seen != expected and time.monotonic() < deadline:
-        records = namespace.read("news.articles.enriched", count + 200, timeout=5)
-        seen = {orjson.loads(r.value)["uri"] for r in records}
-    assert seen == expected, f"missing after SIGKILL and restart: {sorted(expected - seen)[:10]}"
+    missing = _missing_uris(namespace, {f"urn:test:kill:{n}" for n in range(count)}, timeout=120)
+    assert not missing, f"missing after SIGKILL and restart: {missing[:10]}"
 
 
 def test_two_workers_share_partitions_and_a_rebalance_after_a_crash_loses_nothing(namespace: Namespace) -> None:
@@ -129,13 +134,8 @@ def test_two_workers_share_partitions_and_a_rebalance_after_a_crash_loses_nothin
     namespace.read("news.articles.enriched", 5)
     first.stop(signal.SIGKILL)  # its partitions move to the survivor after the session times out
 
-    expected = {f"urn:test:rebalance:{n}" for n in range(count)}
-    seen: set[str] = set()
-    deadline = time.monotonic() + 150
-    while seen != expected and time.monotonic() < deadline:
-        records = namespace.read("news.articles.enriched", count + 200, timeout=5)
-        seen = {orjson.loads(r.value)["uri"] for r in records}
-    assert seen == expected, f"missing after the rebalance: {sorted(expected - seen)[:10]}"
+    missing = _missing_uris(namespace, {f"urn:test:rebalance:{n}" for n in range(count)}, timeout=150)
+    assert not missing, f"missing after the rebalance: {missing[:10]}"
 
 
 def test_consumer_group_shows_zero_lag_after_a_run(namespace: Namespace) -> None:
