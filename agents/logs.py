@@ -19,6 +19,7 @@ class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object with the wirewatch context fields it carries."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line: time, level, logger, message, context fields and any exception."""
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),

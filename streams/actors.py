@@ -151,6 +151,7 @@ class ActorResolver:
         self.kb = kb
 
     def __call__(self, doc: Document) -> None:
+        """Resolve the article's mentions to actors, with roles, in ``doc.actors``."""
         doc.dateline = find_dateline(doc)
         entities = refine_entities(doc.text, doc.entities, self.kb)
         candidates = self._candidates(doc, entities)

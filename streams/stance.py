@@ -90,6 +90,7 @@ class StanceFinder:
         self.model = model
 
     def __call__(self, doc: Document) -> None:
+        """Add the article's stances to ``doc.stances``."""
         parties = find_parties(doc, self.kb)
         by_sentence = _group_by_sentence(doc, parties)
         collected = _Collected()

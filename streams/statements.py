@@ -268,6 +268,7 @@ class StatementFinder:
     """Finds an article's statements; one instance serves many articles (it holds no state)."""
 
     def __call__(self, doc: Document) -> None:
+        """Add the article's statements to ``doc.statements``."""
         if not doc.sentences:
             return
         state = _ArticleState(doc)
