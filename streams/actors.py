@@ -154,6 +154,7 @@ class ActorResolver:
         """Resolve the article's mentions to actors, with roles, in ``doc.actors``."""
         doc.dateline = find_dateline(doc)
         entities = refine_entities(doc.text, doc.entities, self.kb)
+        doc.refined_entities = entities
         candidates = self._candidates(doc, entities)
         candidates = _with_echoes(doc, candidates, self.kb)
         candidates = [c for c in candidates if not _lone_unsupported_name(doc.text, c, self.kb)]

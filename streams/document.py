@@ -77,6 +77,8 @@ class Document:
     statements: list[Statement] = field(default_factory=list)
     stances: list[Stance] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    #: NER entities with boundaries and types corrected (``streams.nlp.refine_entities``), once computed.
+    refined_entities: list[Entity] | None = None
     #: ``[start, end)`` of the dateline ("WASHINGTON (Reuters) -"), if any; no actor is made from it.
     dateline: tuple[int, int] | None = None
     _mentions: list[MentionRef] = field(default_factory=list)

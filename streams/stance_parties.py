@@ -70,7 +70,10 @@ def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
     """
     parties = [Party(m.start, m.end, m.actor, True) for m in doc.mentions()]
     taken = [(p.start, p.end) for p in parties]
-    for entity in refine_entities(doc.text, doc.entities, kb):
+    refined = doc.refined_entities
+    if refined is None:  # the actors stage is disabled
+        refined = refine_entities(doc.text, doc.entities, kb)
+    for entity in refined:
         if entity.label not in _UNCONFIRMED_TYPES or _overlaps(taken, entity.start, entity.end):
             continue
         if doc.dateline is not None and doc.dateline[0] <= entity.start < doc.dateline[1]:
