@@ -49,9 +49,9 @@ class DeadLetter(PublishedModel):
         return [(header, str(data[name]).encode("utf-8")) for name, header in _FIELDS_TO_HEADERS.items()]
 
     @classmethod
-    def from_headers(cls, headers: Iterable[tuple[str, bytes]]) -> DeadLetter:
-        """Read a dead letter back from Kafka headers (unknown headers are ignored)."""
-        by_header = {name: value.decode("utf-8", "replace") for name, value in headers}
+    def from_headers(cls, headers: Iterable[tuple[str, bytes | None]]) -> DeadLetter:
+        """Read a dead letter back from Kafka headers (unknown headers, null values are ignored)."""
+        by_header = {name: value.decode("utf-8", "replace") for name, value in headers if value is not None}
         return cls.model_validate(
             {field: by_header.get(header, "") for field, header in _FIELDS_TO_HEADERS.items()}
         )

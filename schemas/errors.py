@@ -8,7 +8,8 @@
     │   ├── NotUtf8Error              the bytes are not UTF-8
     │   ├── NotJsonError              the text is not JSON
     │   ├── RecordTooLargeError       the record exceeds the configured maximum size
-    │   └── InvalidArticleError       JSON, but not a valid native or ninjs article (names the field)
+    │   ├── InvalidArticleError       JSON, but not a valid native or ninjs article (names the field)
+    │   └── OutputTooLargeError       the enriched record would exceed ``max_output_bytes``
     └── DeliveryError                 the broker did not acknowledge a produced record
 
 Each ``InputError`` carries a short machine-readable ``reason`` that the dead-letter headers repeat.
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidArticleError",
     "NotJsonError",
     "NotUtf8Error",
+    "OutputTooLargeError",
     "RecordTooLargeError",
     "WirewatchError",
 ]
@@ -64,6 +66,12 @@ class InvalidArticleError(InputError):
     """The JSON is not a valid article; the message names the field at fault."""
 
     reason = "invalid-article"
+
+
+class OutputTooLargeError(InputError):
+    """The enriched record of a valid article is larger than ``max_output_bytes``."""
+
+    reason = "output-too-large"
 
 
 class DeliveryError(WirewatchError):
