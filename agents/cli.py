@@ -114,13 +114,10 @@ def _parser() -> argparse.ArgumentParser:
 
 # -- worker ------------------------------------------------------------------------------------------
 def _cmd_worker(args: argparse.Namespace, settings: Any) -> int:
-    import faust
-
     from agents.app import create_app
+    from agents.worker import Worker
 
-    app = create_app(settings)
-    worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True)
-    worker.execute_from_commandline()
+    Worker(create_app(settings)).execute_from_commandline()
     return EXIT_OK
 
 
@@ -199,8 +196,8 @@ def _render(record: Any, envelope: bool) -> str:
 
 # -- extract -----------------------------------------------------------------------------------------
 def _cmd_extract(args: argparse.Namespace, settings: Any) -> int:
-    from agents.app import build_pipeline
     from agents.article_files import read_articles
+    from agents.extractor import build_pipeline
     from schemas.codec import encode
 
     pipeline = build_pipeline(settings)
@@ -231,28 +228,55 @@ def _cmd_topics_create(args: argparse.Namespace, settings: Any) -> int:
 
 async def _create_topics(settings: Any) -> int:
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+    limits = {settings.topic(name): settings.topic_max_message_bytes(name) for name in settings.topic_names}
     admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [t for t in settings.all_topics if t not in existing]
-        for name in sorted(set(settings.all_topics) & existing):
-            print(f"exists   {name}", file=sys.stderr)
+        wanted = [t for t in limits if t not in existing]
         if wanted:
-            await admin.create_topics([NewTopic(name, settings.partitions, settings.replication_factor)
-                                       for name in wanted])
+            await admin.create_topics([
+                NewTopic(name, settings.partitions, settings.replication_factor,
+                         topic_configs={"max.message.bytes": str(limits[name])})
+                for name in wanted])
             for name in wanted:
-                print(f"created  {name} (partitions={settings.partitions}, "
-                      f"replication={settings.replication_factor})", file=sys.stderr)
+                print(f"created  {name} (partitions={settings.partitions}, replication={settings.replication_factor}, "
+                      f"max.message.bytes={limits[name]})", file=sys.stderr)
+        for name in sorted(set(limits) & existing):
+            overrides = await _topic_overrides(admin, name)
+            if overrides.get("max.message.bytes") != str(limits[name]):
+                # aiokafka's admin has no incremental alter, and a plain alter replaces every dynamic
+                # override of the topic: send the ones it has (retention...) along with the new limit
+                configs = {**overrides, "max.message.bytes": str(limits[name])}
+                await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=configs)])
+                print(f"updated  {name} (max.message.bytes={limits[name]})", file=sys.stderr)
+            else:
+                print(f"exists   {name} (max.message.bytes={limits[name]})", file=sys.stderr)
     finally:
         await admin.close()
     return EXIT_OK
 
 
+async def _topic_overrides(admin: Any, topic: str) -> dict[str, str]:
+    """The topic's own (dynamic) config values, without the broker's defaults."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    dynamic_topic_config = 1
+    [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    overrides: dict[str, str] = {}
+    for resource in response.resources:
+        for entry in resource[4]:
+            name, value, source = entry[0], entry[1], entry[3]
+            if source == dynamic_topic_config and value is not None:
+                overrides[name] = value
+    return overrides
+
+
 # -- eval --------------------------------------------------------------------------------------------
 def _cmd_eval(args: argparse.Namespace, settings: Any) -> int:
-    from agents.app import build_pipeline
+    from agents.extractor import build_pipeline
     from streams.evaluation import evaluate
 
     pipeline = build_pipeline(settings)

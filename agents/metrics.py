@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["Metrics"]
 
@@ -20,6 +20,22 @@ class Metrics:
         self.statements = Counter("wirewatch_statements_total", "Statements extracted", registry=self.registry)
         self.delivery_retries = Counter("wirewatch_delivery_retries_total", "Produce attempts retried",
                                         ["topic"], registry=self.registry)
+        self.permanent_delivery_failures = Counter(
+            "wirewatch_delivery_failures_total", "Produce attempts refused for good (the input is dead-lettered)",
+            ["topic", "reason"], registry=self.registry)
+        self.tombstones = Counter("wirewatch_tombstones_total", "Null-value records passed on (enrich) or skipped",
+                                  ["agent"], registry=self.registry)
+        self.extractor_restarts = Counter("wirewatch_extractor_restarts_total",
+                                          "Extraction processes restarted (timeout, crashed)", ["reason"],
+                                          registry=self.registry)
+        self.stalls = Counter("wirewatch_agent_stalls_total", "Times an agent was found stuck", ["agent"],
+                              registry=self.registry)
+        self.stuck_seconds = Counter("wirewatch_agent_stuck_seconds_total",
+                                     "Seconds agents spent stuck past the stall timeout", ["agent"],
+                                     registry=self.registry)
+        self.stuck = Gauge("wirewatch_agent_stuck", "1 while the agent is stuck", ["agent"], registry=self.registry)
+        self.log_lines_suppressed = Counter("wirewatch_log_lines_suppressed_total",
+                                            "Repeated log lines dropped by the rate limit", registry=self.registry)
         self.extract_seconds = Histogram(
             "wirewatch_extract_seconds", "Extraction time per article",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0), registry=self.registry,

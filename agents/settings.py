@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from streams.alerts import DEFAULT_ALERT_RULES_FILE
@@ -19,6 +19,11 @@ from streams.stance_pairs import DEFAULT_MODEL_FILE
 from streams.topics import DEFAULT_TOPICS_FILE
 
 __all__ = ["Settings"]
+
+#: room for headers (a dead letter adds up to ~12 KB) and the record batch's own overhead
+_HEADROOM_BYTES = 64 * 1024
+_KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+_REQUEST_TIMEOUT_S = 90.0
 
 
 class Settings(BaseSettings):
@@ -43,7 +48,14 @@ class Settings(BaseSettings):
     partitions: int = Field(3, ge=1)
     replication_factor: int = Field(1, ge=1)
     max_record_bytes: int = Field(1_000_000, ge=1024, description="larger input records are dead-lettered")
+    max_output_bytes: int = Field(4_000_000, ge=1024,
+                                  description="a larger enriched record is dead-lettered (output-too-large)")
     delivery_retry_max_s: float = Field(30.0, gt=0, description="longest back-off between delivery retries")
+    produce_timeout_s: float = Field(30.0, gt=0, description="a produce not acknowledged within this is retried")
+    session_timeout_s: float = Field(10.0, gt=0, description="a silent member loses its partitions after this")
+    heartbeat_interval_s: float = Field(3.0, gt=0, description="consumer heartbeats (at most a third of the session timeout)")
+    max_poll_interval_s: float = Field(300.0, gt=0, description="longest time between two polls of the consumer")
+    reconnect_backoff_s: float = Field(1.0, gt=0, description="pause between metadata retries while the broker is unreachable")
 
     # -- extraction --------------------------------------------------------------------------------
     stages: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_STAGES, description="comma-separated stage names")
@@ -62,6 +74,20 @@ class Settings(BaseSettings):
     web_port: int = Field(6066, description="metrics (/metrics), health (/health), readiness (/ready)")
     log_level: str = "info"
     passthrough_enabled: bool = Field(False, description="run the no-extraction agent used by bench/")
+    extract_processes: int = Field(1, ge=1, description="extraction processes per worker (off the event loop)")
+    extract_timeout_s: float = Field(30.0, gt=0, description="an article whose extraction takes longer is dead-lettered (timeout)")
+    stall_timeout_s: float = Field(120.0, gt=0, description="/live and /ready turn 503 when an agent made no progress this long while it has work")
+    shutdown_grace_s: float = Field(30.0, gt=0, description="SIGTERM: longest drain before the worker exits")
+    log_burst: int = Field(5, ge=1, description="repeats of one log message allowed per log_window_s before they are summarised")
+    log_window_s: float = Field(10.0, gt=0, description="window of the log rate limit")
+
+    @model_validator(mode="after")
+    def _consistent_timeouts(self) -> Settings:
+        if self.heartbeat_interval_s * 3 > self.session_timeout_s:
+            raise ValueError("heartbeat_interval_s must be at most a third of session_timeout_s")
+        if self.session_timeout_s >= _REQUEST_TIMEOUT_S:
+            raise ValueError(f"session_timeout_s must be below the request timeout ({_REQUEST_TIMEOUT_S:.0f} s)")
+        return self
 
     @field_validator("stages", mode="before")
     @classmethod
@@ -75,12 +101,37 @@ class Settings(BaseSettings):
         return f"{self.topic_prefix}{name}"
 
     @property
-    def all_topics(self) -> list[str]:
-        """Every topic wirewatch reads or writes (prefixed)."""
+    def topic_names(self) -> list[str]:
+        """Every topic wirewatch reads or writes (unprefixed)."""
         names = [self.topic_articles, self.topic_enriched, self.topic_alerts, self.topic_deadletter]
         if self.passthrough_enabled:
             names += [self.topic_passthrough_in, self.topic_passthrough_out]
-        return [self.topic(n) for n in names]
+        return names
+
+    @property
+    def all_topics(self) -> list[str]:
+        """Every topic wirewatch reads or writes (prefixed)."""
+        return [self.topic(n) for n in self.topic_names]
+
+    def topic_max_message_bytes(self, name: str) -> int:
+        """``max.message.bytes`` for one of wirewatch's (unprefixed) topics.
+
+        Aligned so that whatever the worker accepts it can also publish: an input up to the articles
+        topic's limit yields an enriched record up to ``max_output_bytes`` or a dead letter, and the
+        dead-letter topic takes the largest of both plus its headers.
+        """
+        if name == self.topic_articles:
+            return self.max_record_bytes + _HEADROOM_BYTES
+        if name == self.topic_enriched:
+            return self.max_output_bytes + _HEADROOM_BYTES
+        if name == self.topic_deadletter:
+            return self.max_request_bytes
+        return _KAFKA_DEFAULT_MAX_MESSAGE_BYTES
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The producer's ``max_request_size`` and the dead-letter topic's ``max.message.bytes``."""
+        return max(self.max_record_bytes, self.max_output_bytes) + 2 * _HEADROOM_BYTES
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection options for aiokafka clients built outside Faust (CLI, tests, bench)."""

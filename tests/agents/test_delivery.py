@@ -6,9 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiokafka import errors as kafka_errors
 
 from agents import delivery
-from agents.delivery import deliver
+from agents.delivery import DeliveryAborted, PermanentDeliveryError, classify, deliver
 
 
 class _FlakyTopic:
@@ -55,3 +56,50 @@ async def test_delivery_is_cancellable_while_waiting(monkeypatch: pytest.MonkeyP
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+class _RefusingTopic(_FlakyTopic):
+    """A topic whose broker refuses every record with ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(failures=0)
+        self.error = error
+        self.attempts = 0
+
+    async def send(self, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]], force: bool) -> Any:
+        self.attempts += 1
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        future.set_exception(self.error)
+        return future
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (kafka_errors.MessageSizeTooLargeError(), "output-too-large"),
+    (kafka_errors.RecordTooLargeError(), "output-too-large"),
+    (kafka_errors.TopicAuthorizationFailedError(), "not-authorised"),
+    (kafka_errors.CorruptRecordException(), "invalid-output"),
+    (TypeError("bad value"), "delivery-failed"),
+])
+async def test_permanent_error_is_not_retried_and_names_its_reason(error: Exception, reason: str) -> None:
+    topic = _RefusingTopic(error)
+    with pytest.raises(PermanentDeliveryError) as raised:
+        await deliver(topic, key=None, value=b"v", retry_max_s=0.01)
+    assert topic.attempts == 1
+    assert raised.value.reason == reason and raised.value.cause is error
+
+
+@pytest.mark.parametrize("error", [kafka_errors.KafkaTimeoutError(), kafka_errors.NotLeaderForPartitionError(),
+                                   kafka_errors.KafkaConnectionError(), kafka_errors.BrokerNotAvailableError(),
+                                   ConnectionRefusedError()])
+def test_outage_errors_are_retriable(error: Exception) -> None:
+    assert classify(error) is None
+
+
+async def test_no_retry_starts_once_the_worker_is_stopping() -> None:
+    stopping = asyncio.Event()
+    topic = _FlakyTopic(failures=10**6)
+    task = asyncio.create_task(deliver(topic, key=None, value=b"v", retry_max_s=30.0, stopping=stopping))
+    await asyncio.sleep(0.05)
+    stopping.set()
+    with pytest.raises(DeliveryAborted):
+        await asyncio.wait_for(task, timeout=2)
