@@ -59,12 +59,16 @@ class Namespace:
         return subprocess.run([*WIREWATCH, *args], env=self.env, input=input, capture_output=True,
                               timeout=timeout, cwd=REPO, check=False)
 
-    def worker(self, **env: str) -> Worker:
+    def worker(self, wait_ready: bool = True, **env: str) -> Worker:
         """Start ``wirewatch worker`` (extra ``WIREWATCH_*`` settings as keywords) and wait until ready."""
         handle = Worker(self, env)
         self.workers.append(handle)
-        handle.start()
+        handle.start(wait_ready=wait_ready)
         return handle
+
+    def produce(self, topic: str, records: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]]) -> None:
+        """Send raw ``(key, value, headers)`` records to ``topic`` (unprefixed name) and wait for the acks."""
+        asyncio.run(_produce(self.settings, self.settings.topic(topic), records))
 
     def read(self, topic: str, expected: int, timeout: float = 90.0, settle: float = 0.0) -> list[Any]:
         """Read ``topic`` from the beginning until ``expected`` records arrived (or time runs out).
@@ -72,6 +76,20 @@ class Namespace:
         With ``settle``, keep reading after that until the topic has been quiet for ``settle`` seconds.
         """
         return asyncio.run(_read(self.settings, self.settings.topic(topic), expected, timeout, settle))
+
+
+async def _produce(settings: Settings, topic: str,
+                   records: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(acks="all", max_request_size=8_000_000, **settings.kafka_client_options())
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, key=key, value=value, headers=headers)
+                   for key, value, headers in records]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
 
 
 async def _read(settings: Settings, topic: str, expected: int, timeout: float, settle: float) -> list[Any]:
@@ -99,11 +117,13 @@ class Worker:
         self.log_path = namespace.tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 120.0) -> None:
+    def start(self, timeout: float = 120.0, wait_ready: bool = True) -> None:
         """Start the process and wait for ``/ready`` (it has partitions assigned)."""
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen([*WIREWATCH, "worker"], env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, cwd=REPO)
+        if not wait_ready:
+            return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -121,6 +141,36 @@ class Worker:
                 return bool(response.status == 200)
         except OSError:
             return False
+
+    def get(self, path: str, timeout: float = 5.0) -> tuple[int, Any]:
+        """``GET path`` on the worker's web port: (status, parsed JSON body)."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=timeout) as response:  # noqa: S310
+                return int(response.status), json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return int(error.code), json.loads(error.read())
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of the worker's Prometheus samples called ``name`` that carry ``labels``."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        return sum(sample.value for family in text_string_to_metric_families(self.metrics())
+                   for sample in family.samples
+                   if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the worker process itself (not its extraction processes)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_lines(self) -> int:
+        """Lines the worker has written so far."""
+        return len(self.log_path.read_bytes().splitlines()) if self.log_path.exists() else 0
 
     def metrics(self) -> str:
         """The worker's Prometheus text."""
@@ -145,10 +195,8 @@ class Worker:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
 
 
-@pytest.fixture
-def namespace(tmp_path: Path) -> Iterator[Namespace]:
-    """A fresh topic prefix, group id and web port on the test broker, with its topics created."""
-    bootstrap = _bootstrap()
+def make_namespace(bootstrap: str, tmp_path: Path) -> Namespace:
+    """A fresh topic prefix, group id and web port on the broker at ``bootstrap``, topics created."""
     tag = uuid.uuid4().hex[:10]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     env.update({
@@ -166,6 +214,46 @@ def namespace(tmp_path: Path) -> Iterator[Namespace]:
     space = Namespace(settings=settings, env=env, tmp=tmp_path)
     created = space.cli("topics", "create")
     assert created.returncode == 0, created.stderr.decode()
+    return space
+
+
+@pytest.fixture
+def namespace(tmp_path: Path) -> Iterator[Namespace]:
+    """A fresh namespace on the shared test broker; its workers are killed afterwards."""
+    space = make_namespace(_bootstrap(), tmp_path)
     yield space
     for worker in space.workers:
         worker.stop(signal.SIGKILL, timeout=10)
+
+
+class Broker:
+    """A private Apache Kafka broker (scripts/kafka on its own ports and data dir) a test may stop."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = _free_port()
+        self.env = {**os.environ, "KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(_free_port()),
+                    "KAFKA_DATA_DIR": str(data_dir)}
+        self.bootstrap = f"127.0.0.1:{self.port}"
+
+    def _run(self, command: str) -> None:
+        done = subprocess.run([str(REPO / "scripts" / "kafka"), command], env=self.env, capture_output=True,
+                              text=True, timeout=180, check=False)
+        assert done.returncode == 0, f"scripts/kafka {command}: {done.stdout}{done.stderr}"
+
+    def start(self) -> None:
+        """Start the broker (keeps its data across a stop) and wait until it answers."""
+        self._run("start")
+
+    def stop(self) -> None:
+        """Stop the broker: clients see connections refused until :meth:`start`."""
+        self._run("stop")
+
+
+@pytest.fixture(scope="module")
+def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A broker of the test module's own, for outages; started once and stopped at the end."""
+    _bootstrap()  # skip like the other integration tests when no test broker was started
+    broker = Broker(tmp_path_factory.mktemp("kafka"))
+    broker.start()
+    yield broker
+    broker.stop()

@@ -35,3 +35,14 @@ def test_every_builtin_stage_is_registered_with_a_version() -> None:
 def test_unknown_stage_is_a_config_error_listing_known_ones() -> None:
     with pytest.raises(ConfigError, match="wirewatch.actors.v1"):
         get_stage("wirewatch.nothing.v9")
+
+
+def test_compose_topics_get_the_limits_topics_create_sets() -> None:
+    import re
+    from pathlib import Path
+
+    compose = (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
+    declared = dict(re.findall(r"(news\.[a-z.]+):(\d+)", compose))
+    settings = Settings()
+    for name in settings.topic_names:
+        assert int(declared[name]) == settings.topic_max_message_bytes(name), name
