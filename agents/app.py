@@ -38,9 +38,9 @@ from agents.shutdown import Shutdown
 from schemas import Alert, EnrichedArticle
 from schemas.codec import decode_model, encode
 from schemas.errors import InputError, OutputTooLargeError
-from streams.alerts import AlertRules
-from streams.normalise import article_from_bytes
-from streams.topics import TopicLexicon
+from streams.alerts.rules import AlertRules
+from streams.ingest.normalise import article_from_bytes
+from streams.topics.lexicon import TopicLexicon
 
 __all__ = ["Runtime", "build_pipeline", "create_app"]
 

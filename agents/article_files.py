@@ -18,8 +18,8 @@ import orjson
 
 from schemas import Article
 from schemas.errors import InputError, NotJsonError
-from streams.feeds import is_feed, items_from_feed
-from streams.normalise import article_from_json
+from streams.ingest.feeds import is_feed, items_from_feed
+from streams.ingest.normalise import article_from_json
 
 __all__ = ["ArticleItem", "read_articles"]
 

@@ -28,7 +28,7 @@ from typing import Any
 from agents.deadletter import Failure
 from agents.settings import Settings
 from schemas.codec import encode
-from streams.normalise import article_from_bytes
+from streams.ingest.normalise import article_from_bytes
 from streams.pipeline import Pipeline
 from streams.resources import Resources
 

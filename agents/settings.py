@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from streams.alerts import DEFAULT_ALERT_RULES_FILE
-from streams.knowledge import DEFAULT_ACTORS_FILE
+from streams.actors.knowledge import DEFAULT_ACTORS_FILE
+from streams.alerts.rules import DEFAULT_ALERT_RULES_FILE
 from streams.pipeline import DEFAULT_STAGES
-from streams.stance_lexicon import DEFAULT_LEXICON_FILE
-from streams.stance_pairs import DEFAULT_MODEL_FILE
-from streams.topics import DEFAULT_TOPICS_FILE
+from streams.stance.lexicon import DEFAULT_LEXICON_FILE
+from streams.stance.pairs import DEFAULT_MODEL_FILE
+from streams.topics.lexicon import DEFAULT_TOPICS_FILE
 
 __all__ = ["Settings"]
 

@@ -1,7 +1,7 @@
 """``news.articles``: the input article, normalised.
 
 Producers may send either this native shape or an IPTC ninjs 1.x/2.x/3.x text item; the worker
-normalises both to :class:`Article` (see ``streams.normalise``). Unknown fields are ignored on
+normalises both to :class:`Article` (see ``streams.ingest.normalise``). Unknown fields are ignored on
 input so agencies can add to their payloads without breaking us.
 """
 

@@ -35,13 +35,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from schemas import Article  # noqa: E402
+from streams.actors.knowledge import KnowledgeBase  # noqa: E402
 from streams.evaluation.directed_sentiment import DirectedRow, read_rows  # noqa: E402
-from streams.knowledge import KnowledgeBase  # noqa: E402
 from streams.pipeline import Pipeline  # noqa: E402
 from streams.resources import Resources  # noqa: E402
-from streams.stance_lexicon import StanceLexicon  # noqa: E402
-from streams.stance_pairs import CLASSES, DEFAULT_MODEL_FILE, SentenceView, pair_features  # noqa: E402
-from streams.stance_parties import Party, find_parties  # noqa: E402
+from streams.stance.lexicon import StanceLexicon  # noqa: E402
+from streams.stance.pairs import CLASSES, DEFAULT_MODEL_FILE, SentenceView, pair_features  # noqa: E402
+from streams.stance.parties import Party, find_parties  # noqa: E402
 
 __all__ = ["Example", "build_examples", "fit", "main", "tune_offsets"]
 

@@ -10,7 +10,10 @@ from pydantic import BaseModel, ValidationError
 
 from schemas.errors import ConfigError
 
-__all__ = ["load_entries"]
+__all__ = ["DATA_DIR", "load_entries"]
+
+#: the data files shipped with wirewatch (knowledge base, lexicons, rules, trained models)
+DATA_DIR = Path(__file__).parent / "data"
 
 M = TypeVar("M", bound=BaseModel)
 

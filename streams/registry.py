@@ -25,11 +25,11 @@ StageFactory = Callable[["Resources"], StageFn]
 
 #: built-in stage name -> module that registers it on import
 BUILTIN_STAGES = {
-    "wirewatch.ner.v1": "streams.entities",
-    "wirewatch.actors.v1": "streams.actors",
-    "wirewatch.statements.v1": "streams.statements",
-    "wirewatch.topics.v1": "streams.topic_stage",
-    "wirewatch.stance.v1": "streams.stance",
+    "wirewatch.ner.v1": "streams.actors.entities",
+    "wirewatch.actors.v1": "streams.actors.stage",
+    "wirewatch.statements.v1": "streams.statements.stage",
+    "wirewatch.topics.v1": "streams.topics.stage",
+    "wirewatch.stance.v1": "streams.stance.stage",
 }
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from streams.knowledge import DEFAULT_ACTORS_FILE, KnowledgeBase
+from streams.actors.knowledge import DEFAULT_ACTORS_FILE, KnowledgeBase
 from streams.nlp import EntityRecognizer, load_spacy_model
-from streams.stance_lexicon import DEFAULT_LEXICON_FILE
-from streams.stance_pairs import DEFAULT_MODEL_FILE
-from streams.topics import DEFAULT_TOPICS_FILE, TopicLexicon
+from streams.stance.lexicon import DEFAULT_LEXICON_FILE
+from streams.stance.pairs import DEFAULT_MODEL_FILE
+from streams.topics.lexicon import DEFAULT_TOPICS_FILE, TopicLexicon
 
 __all__ = ["Resources"]
 

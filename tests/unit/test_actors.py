@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from schemas import Article
+from streams.actors.knowledge import KnowledgeBase
 from streams.document import Document
-from streams.knowledge import KnowledgeBase
 from streams.nlp import Entity, refine_entities
 from streams.pipeline import Pipeline
 from streams.resources import Resources

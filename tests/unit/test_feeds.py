@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agents.article_files import read_articles
-from streams.feeds import items_from_feed
+from streams.ingest.feeds import items_from_feed
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>

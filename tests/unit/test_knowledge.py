@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schemas.errors import ConfigError
-from streams.knowledge import KnowledgeBase, load_countries, load_name_gazetteer
+from streams.actors.knowledge import KnowledgeBase, load_countries, load_name_gazetteer
 
 _ACTORS = """\
 version: 1

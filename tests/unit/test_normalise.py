@@ -7,7 +7,7 @@ import json
 import pytest
 
 from schemas.errors import InvalidArticleError, NotJsonError, NotUtf8Error, RecordTooLargeError
-from streams.normalise import article_from_bytes, article_from_json, html_to_text
+from streams.ingest.normalise import article_from_bytes, article_from_json, html_to_text
 
 
 def test_native_article_is_accepted_as_is() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from schemas import Article, Role
+from streams.actors.roles import role_after, role_before, title_case
 from streams.document import ActorRecord
 from streams.pipeline import Pipeline
 from streams.resources import Resources
-from streams.roles import role_after, role_before, title_case
 
 _KB = """\
 version: 1

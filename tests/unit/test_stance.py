@@ -11,9 +11,9 @@ from schemas import ActorRef, Article, Stance, Statement
 from schemas.errors import ConfigError
 from streams.pipeline import Pipeline
 from streams.resources import Resources
-from streams.stance import stance_stage
-from streams.stance_lexicon import StanceLexicon
-from streams.stance_pairs import PairModel
+from streams.stance.lexicon import StanceLexicon
+from streams.stance.pairs import PairModel
+from streams.stance.stage import stance_stage
 
 KB = """\
 version: 1
@@ -28,7 +28,7 @@ actors:
 """
 
 _BEFORE_STANCE = ["wirewatch.ner.v1", "wirewatch.actors.v1"]
-if importlib.util.find_spec("streams.statements") is not None:
+if importlib.util.find_spec("streams.statements.stage") is not None:
     _BEFORE_STANCE.append("wirewatch.statements.v1")
 _BEFORE_STANCE.append("wirewatch.topics.v1")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from schemas import Article, Statement
-from streams.cues import find_cues
 from streams.pipeline import Pipeline
-from streams.quotes import find_quotations
 from streams.resources import Resources
+from streams.statements.cues import find_cues
+from streams.statements.quotes import find_quotations
 from streams.text import paragraph_spans
 
 _KB = """\

@@ -9,8 +9,8 @@ import pytest
 
 from schemas import ActorRef, EnrichedArticle, Stance, Statement
 from schemas.errors import ConfigError
-from streams.alerts import DEFAULT_ALERT_RULES_FILE, AlertRule, AlertRules
-from streams.topics import Topic, TopicLexicon
+from streams.alerts.rules import DEFAULT_ALERT_RULES_FILE, AlertRule, AlertRules
+from streams.topics.lexicon import Topic, TopicLexicon
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LEXICON = TopicLexicon([

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.enriched import ActorType
 from schemas.errors import ConfigError
-from streams.datafile import load_entries
+from streams.datafile import DATA_DIR, load_entries
 
 __all__ = [
     "DEFAULT_ACTORS_FILE",
@@ -39,9 +39,9 @@ __all__ = [
     "load_name_gazetteer",
 ]
 
-DEFAULT_ACTORS_FILE = Path(__file__).parent / "data" / "actors.yaml"
-DEFAULT_COUNTRIES_FILE = Path(__file__).parent / "data" / "countries.yaml"
-DEFAULT_NAMES_FILE = Path(__file__).parent / "data" / "given_names.yaml"
+DEFAULT_ACTORS_FILE = DATA_DIR / "actors.yaml"
+DEFAULT_COUNTRIES_FILE = DATA_DIR / "countries.yaml"
+DEFAULT_NAMES_FILE = DATA_DIR / "given_names.yaml"
 
 MatchKind = Literal["name", "alias", "demonym", "metonym", "descriptor"]
 _KIND_RANK = {"name": 0, "alias": 1, "descriptor": 2, "metonym": 3, "demonym": 4}

@@ -23,12 +23,12 @@ from dataclasses import dataclass, replace
 
 from schemas import Role
 from schemas.enriched import ActorType
+from streams.actors.knowledge import KBActor, KBMatch, KnowledgeBase
+from streams.actors.roles import TITLE_PATTERN, RoleCue, role_after, role_before, title_case
 from streams.document import ActorRecord, Document
-from streams.knowledge import KBActor, KBMatch, KnowledgeBase
 from streams.nlp import Entity, refine_entities
 from streams.registry import StageFn, register
 from streams.resources import Resources
-from streams.roles import TITLE_PATTERN, RoleCue, role_after, role_before, title_case
 
 __all__ = ["ActorResolver", "kb_actor_record", "actors_stage", "find_dateline"]
 

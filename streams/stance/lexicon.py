@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streams.datafile import load_entries
+from streams.datafile import DATA_DIR, load_entries
 
 __all__ = [
     "DEFAULT_LEXICON_FILE",
@@ -29,7 +29,7 @@ __all__ = [
     "StanceModifier",
 ]
 
-DEFAULT_LEXICON_FILE = Path(__file__).parent / "data" / "stance_lexicon.yaml"
+DEFAULT_LEXICON_FILE = DATA_DIR / "stance_lexicon.yaml"
 
 CueTarget = Literal["actor", "topic", "any"]
 ModifierRole = Literal["hedge", "intensifier", "negator", "contrast", "concessive"]

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from schemas.errors import ConfigError
-from streams.stance_lexicon import CueHit, ModifierHit, StanceLexicon
+from streams.datafile import DATA_DIR
+from streams.stance.lexicon import CueHit, ModifierHit, StanceLexicon
 
 __all__ = [
     "CLASSES",
@@ -38,7 +39,7 @@ __all__ = [
     "voice_rule",
 ]
 
-DEFAULT_MODEL_FILE = Path(__file__).parent / "data" / "stance_pairs.json"
+DEFAULT_MODEL_FILE = DATA_DIR / "stance_pairs.json"
 
 #: class index -> (polarity sign, direction); direction "ab" means first party -> second party
 CLASSES = ("neutral", "positive-ab", "positive-ba", "negative-ab", "negative-ba")

@@ -17,7 +17,7 @@ from defusedxml import ElementTree
 
 from schemas import Article
 from schemas.errors import InputError, InvalidArticleError, NotJsonError
-from streams.normalise import article_from_json, html_to_text
+from streams.ingest.normalise import article_from_json, html_to_text
 
 __all__ = ["FeedItem", "is_feed", "items_from_feed"]
 

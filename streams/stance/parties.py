@@ -21,9 +21,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from schemas.enriched import ActorType
-from streams.actors import kb_actor_record
+from streams.actors.knowledge import KnowledgeBase
+from streams.actors.stage import kb_actor_record
 from streams.document import ActorRecord, Document
-from streams.knowledge import KnowledgeBase
 from streams.nlp import refine_entities
 
 __all__ = ["GROUP_HEADS", "Party", "find_parties", "group_phrase_before", "register"]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streams.datafile import load_entries
+from streams.datafile import DATA_DIR, load_entries
 
 __all__ = ["DEFAULT_TOPICS_FILE", "Topic", "TopicHit", "TopicLexicon"]
 
-DEFAULT_TOPICS_FILE = Path(__file__).parent / "data" / "topics.yaml"
+DEFAULT_TOPICS_FILE = DATA_DIR / "topics.yaml"
 
 
 class Topic(BaseModel):

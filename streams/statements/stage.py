@@ -1,6 +1,6 @@
 """Stage ``wirewatch.statements.v1``: direct and indirect statements attributed to their speakers.
 
-Rules over sentences, quote marks, the cue lexicon (:mod:`streams.cues`) and the mentions the
+Rules over sentences, quote marks, the cue lexicon (:mod:`streams.statements.cues`) and the mentions the
 actors stage resolved; no parser or tagger runs. The work goes in three passes:
 
 1. **Quotations -> direct statements.** A quote is attributed to a cue right before it ("X said:"),
@@ -37,11 +37,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemas import Statement
-from streams.cues import Cue, find_cues
 from streams.document import ActorRecord, Document
-from streams.quotes import QuotePart, find_quotations
 from streams.registry import StageFn, register
 from streams.resources import Resources
+from streams.statements.cues import Cue, find_cues
+from streams.statements.quotes import QuotePart, find_quotations
 
 __all__ = ["StatementFinder", "statements_stage"]
 

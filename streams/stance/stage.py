@@ -3,12 +3,12 @@
 Two kinds of stance are found, sentence by sentence:
 
 * **actor -> actor.** Every pair of parties (actors, plus nationalities and parties named by an
-  adjective, see :mod:`streams.stance_parties`) in one sentence, at most ``_MAX_PARTIES`` of them,
-  goes through the voice rules and else the trained pair classifier (:mod:`streams.stance_pairs`).
+  adjective, see :mod:`streams.stance.parties`) in one sentence, at most ``_MAX_PARTIES`` of them,
+  goes through the voice rules and else the trained pair classifier (:mod:`streams.stance.pairs`).
   A neutral actor->actor stance is published only when an interaction cue ("met", "talks with")
   links the two; co-occurrence alone gives nothing.
 * **actor -> topic.** A sentence or statement that mentions a configured topic (``topics.yaml``)
-  and carries evaluative language (:mod:`streams.stance_lexicon`: hedges, negation and contrast
+  and carries evaluative language (:mod:`streams.stance.lexicon`: hedges, negation and contrast
   applied) gives a topic stance. The holder is the statement's speaker when the words are inside
   a statement, else the party or collective phrase ("Gulf officials") nearest before the cue in
   the sentence, else a party named right after a closing attribution ("..., said Ruiz"). When the
@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 from schemas import ActorRef, Stance, Statement
 from schemas.enriched import Polarity
+from streams.actors.knowledge import KnowledgeBase
 from streams.document import ActorRecord, Document
-from streams.knowledge import KnowledgeBase
 from streams.registry import StageFn, register
 from streams.resources import Resources
-from streams.stance_lexicon import DEFAULT_LEXICON_FILE, CueHit, StanceLexicon
-from streams.stance_pairs import (
+from streams.stance.lexicon import DEFAULT_LEXICON_FILE, CueHit, StanceLexicon
+from streams.stance.pairs import (
     DEFAULT_MODEL_FILE,
     Direction,
     PairModel,
@@ -42,9 +42,9 @@ from streams.stance_pairs import (
     pair_features,
     voice_rule,
 )
-from streams.stance_parties import Party, find_parties, group_phrase_before
-from streams.stance_parties import register as register_party
-from streams.topics import Topic, TopicHit, TopicLexicon
+from streams.stance.parties import Party, find_parties, group_phrase_before
+from streams.stance.parties import register as register_party
+from streams.topics.lexicon import Topic, TopicHit, TopicLexicon
 
 __all__ = ["StanceFinder", "stance_stage"]
 

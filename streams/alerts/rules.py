@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import Alert, AlertEvidence, EnrichedArticle, Statement
 from schemas.errors import ConfigError
-from streams.datafile import load_entries
-from streams.topics import TopicLexicon
+from streams.datafile import DATA_DIR, load_entries
+from streams.topics.lexicon import TopicLexicon
 
 __all__ = ["DEFAULT_ALERT_RULES_FILE", "AlertRule", "AlertRules"]
 
-DEFAULT_ALERT_RULES_FILE = Path(__file__).parent / "data" / "alert_rules.yaml"
+DEFAULT_ALERT_RULES_FILE = DATA_DIR / "alert_rules.yaml"
 _QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019"
 
 

@@ -1,0 +1,1 @@
+"""Actors: the NER stage, the actors stage, the knowledge base and roles."""

@@ -1,0 +1,1 @@
+"""Alerts: the alert rules evaluated on each enriched record."""

@@ -1,0 +1,1 @@
+"""Stance: the stage, stance parties, the pair classifier and the cue lexicon."""

@@ -1,0 +1,1 @@
+"""Statements: the stage, its cue lexicon and quotation finder."""

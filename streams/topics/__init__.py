@@ -1,0 +1,1 @@
+"""Topics: the topic lexicon and its stage."""
