@@ -1,0 +1,296 @@
+"""Speaker resolution: the actor (or pronoun, or bare phrase) heading a statement's source."""
+
+from __future__ import annotations
+
+import re
+
+from streams.document import ActorRecord
+from streams.statements.cues import Cue
+from streams.statements.state import (
+    BETWEEN,
+    CLAUSE_WORDS,
+    OPENERS,
+    OTHER_PRONOUNS,
+    PERSON_PRONOUNS,
+    STOP_PUNCT,
+    ArticleState,
+    Draft,
+    Source,
+    Token,
+    tokenize,
+)
+
+__all__ = ["SpeakerResolver"]
+
+_RELATIVES = frozenset({"who", "which"})
+
+
+# Head nouns of sources that are not names ("officials said", "a new poll shows").
+_SOURCE_NOUNS = frozenset(
+    """campaign campaigns poll polls voters officials official candidates candidate supporters
+    supporter leaders leader president experts senator aides aide allies ally report reports
+    group groups administration governor company advisers adviser advisor team spokesman
+    spokeswoman spokesperson party records judge nominee manager survey surveys others
+    strategist strategists director office senators government media source sources members
+    member analysts analyst lawmakers lawmaker statement critics reporter board crowd agency
+    rivals man woman women men politicians organization lawsuit newspaper establishment
+    advocates opponents activists activist staff police website filings insiders donors
+    delegates committee emails email executives economists court prosecutors authorities
+    chairman chairwoman mayor firm camp pollster observers employee video secretary
+    researchers unions union lawyers lawyer attorney attorneys friends friend progressives
+    employees operatives editorial message paper backers speech person account people
+    republicans democrats conservatives liberals independents scientists department convention
+    diplomat staffer organizers journalist journalists network host commentators moderators
+    documents research officer pundits council speaker foundation consultant investigators
+    study studies analysis data letter memo filing complaint ruling decision book article
+    story ad ads tweet post ruling spokesmen residents citizens protesters demonstrators
+    students teachers workers families parents officers agents minister ministers ambassador
+    envoy negotiators commission panel agency pollsters rival opponent challenger incumbent
+    hopeful hopefuls contender contenders nominee nominees delegate governors""".split()
+)
+
+
+_APPOSITION_MARKS = frozenset({",", "\u2014", "\u2015", "\u2013", "-", "--"})
+
+
+_VERB_CHAIN = re.compile(r"\b(?:to|by)\s+(?:(?:also|then|publicly|repeatedly)\s+)?$")
+
+
+# Heads of a source phrase that speak for the actor named before them ("the Trump campaign").
+_PROXY_NOUNS = frozenset(
+    """campaign camp spokesman spokeswoman spokesperson office administration team government
+    ministry press lawyer lawyers attorney attorneys aide aides staff""".split()
+)
+
+
+# Words that never end a subject ("went so far as to say", "rose to say").
+_FUNCTION_WORDS = frozenset(
+    "to as so than of for in on at with by from the a an into about over under against".split()
+)
+
+
+# Auxiliaries and modals: a phrase holding one is a clause, not a name.
+_VERBISH = frozenset(
+    "must will would can could should may might is are was were has have had did does do be been"
+    .split()
+)
+
+
+# A cue right after "and"/"but" or a comma shares the subject of the clause before it.
+_SHARED_SUBJECT = re.compile(
+    r"(?:,[\u201d\"']*|\band|\bbut|\bwhile|\bwhen|\bafter|\bbefore|\bby)\s+"
+    r"(?:(?:also|then|later|has|had|have)\s+)?$"
+)
+
+
+# Prepositions that may open a sentence-initial participle clause ("In opposing the request, ...").
+_PARTICIPLE_OPENERS = frozenset("in by while when after before since".split())
+
+
+def _name_like(words: list[Token]) -> bool:
+    """True for a noun phrase naming a source ("Jo Li", "a spokesman for a party"), not a clause."""
+    last = re.sub(r"['\u2019]s$", "", words[-1].lower)
+    if not (words[-1].text[:1].isupper() or last in _SOURCE_NOUNS) or words[
+        0
+    ].lower in _FUNCTION_WORDS - {"the", "a", "an"}:
+        return False
+    return not any(word.lower in _VERBISH for word in words)
+
+
+class SpeakerResolver:
+    """Finds the source phrase of a cue and the actor it names; holds no state."""
+
+    def source_of(
+        self, state: ArticleState, cue: Cue, s_start: int, previous: Draft | None, lenient: bool
+    ) -> tuple[bool, Source | None]:
+        """``(shares a subject, source)`` for a forward cue.
+
+        A participle (", saying ...", "Noting that ..., Smith said") or a coordinated verb ("... and
+        added") shares the subject of the main clause; other cues take the phrase before them.
+        """
+        text = state.text
+        participle = cue.text.endswith("ing")
+        if participle and (
+            not text[s_start : cue.start].strip()
+            or text[s_start : cue.start].strip().lower() in _PARTICIPLE_OPENERS
+        ):
+            # "Noting that the polls had closed, Smith said ...": the subject follows the clause
+            comma = text.find(",", cue.end, state.sentence(cue.start)[1])
+            return True, self.sentence_subject(
+                state, comma + 1, state.sentence(cue.start)[1]
+            ) if comma > 0 else None
+        shared = _SHARED_SUBJECT.search(text, s_start, cue.start)
+        if shared and (
+            participle
+            or shared.group()[:1].isalpha()
+            and shared.group().split()[0] in ("and", "but")
+        ):
+            if previous is not None and previous.source is not None:
+                return True, previous.source
+            return True, self.sentence_subject(state, s_start, cue.start)
+        source = self.subject_before(state, s_start, cue.start, lenient=lenient)
+        if source is None and _VERB_CHAIN.search(text, s_start, cue.start):
+            # "Clinton took to Twitter to say", "Cruz pivoted to arguing": the clause's subject
+            clause = text.rfind(", ", s_start, cue.start)
+            subject = self.sentence_subject(state, clause + 2, cue.start) if clause >= 0 else None
+            return True, subject or self.sentence_subject(state, s_start, cue.start)
+        return False, source
+
+    def subject_before(
+        self, state: ArticleState, lo: int, cue_start: int, lenient: bool = False
+    ) -> Source | None:
+        """The subject phrase ending just before a cue (skipping adverbs and an apposition).
+
+        Unless ``lenient`` (a quote next to it already shows this is speech), the phrase must end in
+        an actor mention, a capitalised word or a known source noun ("officials").
+        """
+        tokens = tokenize(state.text, max(lo, cue_start - 240), cue_start)
+        i = len(tokens) - 1
+        skipped = 0
+        while i >= 0 and tokens[i].lower in BETWEEN and skipped < 4:
+            i -= 1
+            skipped += 1
+        if i < 0:
+            return None
+        apposition_end: int | None = None
+        if tokens[i].text in _APPOSITION_MARKS:
+            # "Jo Li, the city manager, said" / "Jo Li - a teacher - says"
+            mark = tokens[i].text
+            opening = next(
+                (j for j in range(i - 1, max(-1, i - 25), -1) if tokens[j].text in ",;:()" + mark),
+                None,
+            )
+            if opening is None or tokens[opening].text != mark or opening == 0:
+                return None
+            apposition_end = tokens[i - 1].end
+            i = opening - 1
+        if i >= 0 and tokens[i].text == ")":
+            # "Gov. Phil Bryant (R) said", "Rep. Jo Li (D-Md.), chair of the committee, said"
+            opening = next(
+                (j for j in range(i - 1, max(-1, i - 12), -1) if tokens[j].text == "("), None
+            )
+            if opening is None or opening == 0:
+                return None
+            apposition_end = apposition_end or tokens[i].end
+            i = opening - 1
+        head = tokens[i]
+        if head.lower in PERSON_PRONOUNS | OTHER_PRONOUNS | _RELATIVES:
+            return self.pronoun_source(state, head)
+        if not head.text[:1].isalnum() or head.lower in _FUNCTION_WORDS:
+            return None
+        first = i
+        while first > 0 and i - first < 9:
+            previous = tokens[first - 1]
+            if (
+                previous.text in STOP_PUNCT
+                or previous.lower in CLAUSE_WORDS
+                or previous.lower in _RELATIVES
+                or previous.start in state.cue_starts
+            ):
+                break
+            first -= 1
+        if not lenient and not self._looks_like_source(state, tokens[first : i + 1]):
+            return None
+        end = apposition_end or head.end
+        actor = self.actor_in(state, tokens[first].start, head.end)
+        named_head = state.doc.actor_at(head.start, head.end) is not None
+        if actor is not None and head.text.islower() and not named_head:
+            # "Trump's critics said" is not Trump speaking; "the Trump campaign said" is, by proxy
+            actor = actor if re.sub(r"['\u2019]s$", "", head.lower) in _PROXY_NOUNS else None
+        return Source(tokens[first].start, end, actor)
+
+    def _looks_like_source(self, state: ArticleState, words: list[Token]) -> bool:
+        if not words:
+            return False
+        head = words[-1]
+        if state.doc.actor_at(head.start, head.end) is not None:
+            return True
+        lowered = re.sub(r"['\u2019]s$", "", head.lower)
+        if lowered in _SOURCE_NOUNS or (head.text[:1].isupper() and lowered not in BETWEEN):
+            return True
+        return False
+
+    def subject_after(
+        self, state: ArticleState, cue_end: int, hi: int, allow_long: bool = False
+    ) -> Source | None:
+        """The subject after an inverted cue (``said Smith``, ``according to the report``)."""
+        tokens = tokenize(state.text, cue_end, min(hi, cue_end + 200))
+        if not tokens:
+            return None
+        head = tokens[0]
+        if head.lower in PERSON_PRONOUNS | OTHER_PRONOUNS:
+            return self.pronoun_source(state, head)
+        limit = 14 if allow_long else 9
+        end = 0
+        while end < len(tokens) and end < limit and tokens[end].text not in STOP_PUNCT:
+            if (
+                end
+                and tokens[end].lower in CLAUSE_WORDS | {"on", "in", "at", "during", "to", "about"}
+                and not allow_long
+            ):
+                break
+            end += 1
+        words = tokens[:end]
+        if not words:
+            return None
+        if not allow_long and not _name_like(words):
+            # "X, the ambassador, said Mexico must act": a clause, not an inverted subject
+            return None
+        return Source(
+            words[0].start,
+            words[-1].end,
+            self.actor_in(state, words[0].start, words[-1].end, first=True),
+        )
+
+    def pronoun_source(self, state: ArticleState, token: Token) -> Source:
+        """A pronoun as a source: "he"/"she" stand for the salient person, "who" for the actor before it."""
+        lowered = token.lower
+        actor: ActorRecord | None = None
+        if lowered in PERSON_PRONOUNS:
+            source = self.salient_person(state, token.start)
+            actor = source.actor if source else None
+        elif lowered in _RELATIVES:
+            mentions = state.doc.mentions_in(max(0, token.start - 150), token.start)
+            actor = mentions[-1].actor if mentions else None
+        return Source(token.start, token.end, actor, pronoun=True)
+
+    def salient_person(self, state: ArticleState, position: int) -> Source | None:
+        """The actor a pronoun stands for: the last person named outside quotes, else none."""
+        """The last person named before ``position`` outside quotes (who "he" most likely is)."""
+        for mention in reversed(state.doc.mentions_in(max(0, position - 3000), position)):
+            if mention.actor.type == "person" and not state.in_quote(mention.start):
+                return Source(mention.start, mention.end, mention.actor, pronoun=True)
+        return None
+
+    def sentence_subject(self, state: ArticleState, s_start: int, end: int) -> Source | None:
+        """The subject opening a sentence: a pronoun, or an actor named in its first words."""
+        tokens = tokenize(state.text, s_start, min(end, s_start + 120))[:6]
+        while tokens and tokens[0].lower in OPENERS:
+            tokens.pop(0)
+        if not tokens:
+            return None
+        if tokens[0].lower in PERSON_PRONOUNS | OTHER_PRONOUNS:
+            return self.pronoun_source(state, tokens[0])
+        mention = self.first_mention(state, tokens[0].start, end)
+        if mention is not None and mention.start <= tokens[min(2, len(tokens) - 1)].start:
+            return mention
+        return None
+
+    @staticmethod
+    def first_mention(state: ArticleState, start: int, end: int) -> Source | None:
+        """The first actor mention between ``start`` and ``end``, as a source."""
+        mentions = state.doc.mentions_in(start, end)
+        if not mentions:
+            return None
+        return Source(mentions[0].start, mentions[0].end, mentions[0].actor)
+
+    @staticmethod
+    def actor_in(
+        state: ArticleState, start: int, end: int, first: bool = False
+    ) -> ActorRecord | None:
+        """The actor a source phrase names: its last person mention (its first, after a cue)."""
+        mentions = state.doc.mentions_in(start, end)
+        if not mentions:
+            return None
+        people = [m for m in mentions if m.actor.type == "person"] or mentions
+        return (people[0] if first else people[-1]).actor
