@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from schemas import Article  # noqa: E402
-from streams.actors.knowledge import KnowledgeBase  # noqa: E402
+from streams.actors.knowledge import KnowledgeBase, knowledge_base  # noqa: E402
 from streams.evaluation.directed_sentiment import DirectedRow, read_rows  # noqa: E402
 from streams.pipeline import Pipeline  # noqa: E402
 from streams.resources import Resources  # noqa: E402
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None, pipeline: Pipeline | None = None) -> int
     started = time.perf_counter()
     resources = Resources(actors_file=args.actors) if args.actors else Resources()
     pipeline = pipeline or Pipeline(resources, ("wirewatch.ner.v1", "wirewatch.actors.v1"))
-    kb = pipeline.resources.knowledge_base
+    kb = knowledge_base(pipeline.resources)
     rows = _distinct_rows(read_rows(args.train))
     examples = build_examples(pipeline, kb, StanceLexicon.load(), rows)
     print(f"{len(examples)} examples from {len(rows)} rows in {time.perf_counter() - started:.0f}s", file=sys.stderr)

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from schemas.errors import ConfigError
+from streams.resources import Resources
 
 __all__ = [
     "DEFAULT_MODELS",
+    "entity_recognizer",
     "Entity",
     "EntityRecognizer",
     "NameLexicon",
@@ -377,3 +379,9 @@ def _missed_people(
 def _overlaps(starts: list[int], spans: list[tuple[int, int]], start: int, end: int) -> bool:
     index = bisect.bisect_left(starts, end)
     return any(s < end and start < e for s, e in spans[max(0, index - 12):index])
+
+
+def entity_recognizer(resources: Resources) -> EntityRecognizer:
+    """The pipeline's spaCy NER (options ``spacy_model``, ``ner_cache_size``), loaded once and shared."""
+    return resources.shared("nlp.recognizer", lambda: EntityRecognizer(
+        load_spacy_model(resources.option("spacy_model")), cache_size=resources.option("ner_cache_size", 4096)))

@@ -1,45 +1,41 @@
-"""What the extraction stages share: the NER model, the actor knowledge base and the topic lexicon.
+"""What stages share: the options they were configured with and one lazily filled cache.
 
-Built once at start from explicit paths and passed down; nothing here reads the environment.
+A stage's factory receives the :class:`Resources` of its pipeline and loads what it needs through
+:meth:`Resources.shared`, under a key of its own wing (``"actors.knowledge_base"``): the first stage
+that asks loads it, every later one gets the same object, so the spaCy model and the knowledge base
+are loaded once however many stages use them. Options are plain keyword values (file paths, model
+names) set by whoever builds the pipeline; a stage reads the ones it knows with :meth:`option` and
+its own default. Nothing here knows any stage, so a new stage (a user's own included) needs no edit
+of this file. Nothing reads the environment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
-
-from streams.actors.knowledge import DEFAULT_ACTORS_FILE, KnowledgeBase
-from streams.nlp import EntityRecognizer, load_spacy_model
-from streams.stance.lexicon import DEFAULT_LEXICON_FILE
-from streams.stance.pairs import DEFAULT_MODEL_FILE
-from streams.topics.lexicon import DEFAULT_TOPICS_FILE, TopicLexicon
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __all__ = ["Resources"]
 
+T = TypeVar("T")
 
-@dataclass
+
 class Resources:
-    """Loaded lazily so a stage that is disabled never pays for what it does not use."""
+    """Options for the stages and the cache of what they load (models, knowledge base, lexicons)."""
 
-    actors_file: Path = DEFAULT_ACTORS_FILE
-    topics_file: Path = DEFAULT_TOPICS_FILE
-    stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
-    stance_model_file: Path = DEFAULT_MODEL_FILE
-    spacy_model: str | None = None
-    ner_cache_size: int = 4096
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._cache: dict[str, Any] = {}
 
-    @cached_property
-    def knowledge_base(self) -> KnowledgeBase:
-        """The actor knowledge base."""
-        return KnowledgeBase.load(self.actors_file)
+    def option(self, name: str, default: Any = None) -> Any:
+        """The option ``name`` as configured (``None`` counts as not set), else ``default``."""
+        value = self._options.get(name)
+        return default if value is None else value
 
-    @cached_property
-    def topics(self) -> TopicLexicon:
-        """The configured topics."""
-        return TopicLexicon.load(self.topics_file)
+    def shared(self, key: str, load: Callable[[], T]) -> T:
+        """The object cached under ``key``, loaded by ``load()`` the first time it is asked for."""
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
 
-    @cached_property
-    def recognizer(self) -> EntityRecognizer:
-        """spaCy NER, with its paragraph cache."""
-        return EntityRecognizer(load_spacy_model(self.spacy_model), cache_size=self.ner_cache_size)
+    def __repr__(self) -> str:
+        return f"Resources(options={sorted(self._options)}, loaded={sorted(self._cache)})"

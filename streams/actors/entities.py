@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from streams.document import Document
+from streams.nlp import entity_recognizer
 from streams.registry import StageFn, register
 from streams.resources import Resources
 
@@ -12,7 +13,7 @@ __all__ = ["ner_stage"]
 @register("wirewatch.ner.v1", version="1.0.0")
 def ner_stage(resources: Resources) -> StageFn:
     """Fill ``doc.entities`` with spaCy NER mentions."""
-    recognizer = resources.recognizer
+    recognizer = entity_recognizer(resources)
 
     def run(doc: Document) -> None:
         doc.entities = recognizer.entities(doc.text, doc.paragraphs)

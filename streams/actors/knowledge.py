@@ -23,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from schemas.enriched import ActorType
 from schemas.errors import ConfigError
 from streams.datafile import DATA_DIR, load_entries
+from streams.resources import Resources
 
 __all__ = [
+    "knowledge_base",
     "DEFAULT_ACTORS_FILE",
     "DEFAULT_COUNTRIES_FILE",
     "DEFAULT_NAMES_FILE",
@@ -340,3 +342,9 @@ def _with_countries(actors: list[KBActor], countries: list[CountryEntry]) -> lis
 def _union(first: list[str], second: list[str]) -> list[str]:
     seen = {fold(x).lower() for x in first}
     return first + [x for x in second if fold(x).lower() not in seen and x != ""]
+
+
+def knowledge_base(resources: Resources) -> KnowledgeBase:
+    """The pipeline's knowledge base (option ``actors_file``), loaded once and shared by its stages."""
+    return resources.shared("actors.knowledge_base",
+                            lambda: KnowledgeBase.load(resources.option("actors_file", DEFAULT_ACTORS_FILE)))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from schemas import Role
 from schemas.enriched import ActorType
-from streams.actors.knowledge import KBActor, KBMatch, KnowledgeBase
+from streams.actors.knowledge import KBActor, KBMatch, KnowledgeBase, knowledge_base
 from streams.actors.roles import TITLE_PATTERN, RoleCue, role_after, role_before, title_case
 from streams.document import ActorRecord, Document
 from streams.nlp import Entity, refine_entities
@@ -513,4 +513,4 @@ _TITLE_LIKE = frozenset(
 @register("wirewatch.actors.v1", version="1.1.0")
 def actors_stage(resources: Resources) -> StageFn:
     """Fill ``doc.actors`` (and their mentions and roles) from NER and the knowledge base."""
-    return ActorResolver(resources.knowledge_base)
+    return ActorResolver(knowledge_base(resources))

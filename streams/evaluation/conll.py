@@ -27,6 +27,7 @@ from typing import Any
 
 from schemas import Article
 from schemas.errors import ConfigError
+from streams.nlp import entity_recognizer
 
 __all__ = [
     "ConllDocument",
@@ -220,5 +221,5 @@ def evaluate(
 
 def _spacy_spans(pipeline: Any, doc: Any) -> set[GoldSpan]:
     # The recognizer caches paragraphs, so this re-reads the NER run the pipeline just made.
-    entities = pipeline.resources.recognizer.entities(doc.text, doc.paragraphs)
+    entities = entity_recognizer(pipeline.resources).entities(doc.text, doc.paragraphs)
     return {(e.start, e.end, _SPACY_TO_LABEL[e.label]) for e in entities if e.label in _SPACY_TO_LABEL}

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from schemas import ActorRef, Stance, Statement
 from schemas.enriched import Polarity
-from streams.actors.knowledge import KnowledgeBase
+from streams.actors.knowledge import KnowledgeBase, knowledge_base
 from streams.document import ActorRecord, Document
 from streams.registry import StageFn, register
 from streams.resources import Resources
@@ -44,7 +44,7 @@ from streams.stance.pairs import (
 )
 from streams.stance.parties import Party, find_parties, group_phrase_before
 from streams.stance.parties import register as register_party
-from streams.topics.lexicon import Topic, TopicHit, TopicLexicon
+from streams.topics.lexicon import Topic, TopicHit, TopicLexicon, topic_lexicon
 
 __all__ = ["StanceFinder", "stance_stage"]
 
@@ -367,6 +367,6 @@ def _same_paragraph(doc: Document, first: int, second: int) -> bool:
 @register("wirewatch.stance.v1", version="1.0.0")
 def stance_stage(resources: Resources) -> StageFn:
     """Fill ``doc.stances`` with actor->actor and actor->topic stances."""
-    lexicon = StanceLexicon.load(getattr(resources, "stance_lexicon_file", DEFAULT_LEXICON_FILE))
-    model = PairModel.load(getattr(resources, "stance_model_file", DEFAULT_MODEL_FILE))
-    return StanceFinder(resources.knowledge_base, resources.topics, lexicon, model)
+    lexicon = StanceLexicon.load(resources.option("stance_lexicon_file", DEFAULT_LEXICON_FILE))
+    model = PairModel.load(resources.option("stance_model_file", DEFAULT_MODEL_FILE))
+    return StanceFinder(knowledge_base(resources), topic_lexicon(resources), lexicon, model)

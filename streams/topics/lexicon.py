@@ -9,8 +9,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from streams.datafile import DATA_DIR, load_entries
+from streams.resources import Resources
 
-__all__ = ["DEFAULT_TOPICS_FILE", "Topic", "TopicHit", "TopicLexicon"]
+__all__ = ["DEFAULT_TOPICS_FILE", "Topic", "TopicHit", "TopicLexicon", "topic_lexicon"]
 
 DEFAULT_TOPICS_FILE = DATA_DIR / "topics.yaml"
 
@@ -80,3 +81,9 @@ def _cue_pattern(cue: str) -> str:
     escaped = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
     tail = "" if cue.strip().endswith("*") else r"\b"
     return r"[\s-]+".join(escaped) + tail
+
+
+def topic_lexicon(resources: Resources) -> TopicLexicon:
+    """The pipeline's topics (option ``topics_file``), loaded once and shared by its stages."""
+    return resources.shared("topics.lexicon",
+                            lambda: TopicLexicon.load(resources.option("topics_file", DEFAULT_TOPICS_FILE)))

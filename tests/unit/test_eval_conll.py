@@ -96,8 +96,11 @@ class _FakeRecognizer:
 class _FakePipeline:
     """Finds "Maria Lopez" as a person and nothing else (enough to test the wiring)."""
 
-    class resources:  # noqa: N801 - mimics the attribute of the real Pipeline
-        recognizer = _FakeRecognizer()
+    def __init__(self) -> None:
+        from streams.resources import Resources
+
+        self.resources = Resources()  # the real Pipeline's cache, holding a fake recognizer
+        self.resources.shared("nlp.recognizer", _FakeRecognizer)
 
     def analyse(self, article):  # type: ignore[no-untyped-def]
         from streams.document import Document
