@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> Runtime:
     shutdown = Shutdown(settings.shutdown_grace_s, log)
     extractor = ExtractorPool(settings, log, on_restart=lambda why: metrics.extractor_restarts.labels(reason=why).inc())
     rules = AlertRules.load(settings.alert_rules_file, TopicLexicon.load(settings.topics_file))
-    scheme = transport.register(settings.reconnect_backoff_s)
+    scheme = transport.register(settings.reconnect_backoff_s, shutdown.stopping)
     app = faust.App(
         settings.app_id,
         broker=f"{scheme}://{settings.kafka_bootstrap}",

@@ -7,8 +7,8 @@
   the broker is down: the loop spins (thousands of connects and log lines a second at full CPU).
   :class:`BackoffProducer` makes a failed metadata update wait ``reconnect_backoff_s`` first.
 
-And one consumer change: **on stop, commit what was acknowledged and go**. Faust's consumer first
-waits until every record an agent has taken is acknowledged; the worker's agents stop taking records
+And one consumer change: **on stop, commit what was acknowledged and go**. Faust's app and consumer
+first wait (``wait_empty``) until every record an agent has taken is acknowledged; the worker's agents stop taking records
 when SIGTERM arrives and leave a record they could not finish unacknowledged on purpose (it is
 reprocessed after the restart), so that wait would last until the grace-period watchdog ends it.
 
@@ -19,7 +19,7 @@ else is Faust's own aiokafka driver.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import aiokafka
 from faust.transport import drivers
@@ -29,8 +29,9 @@ __all__ = ["SCHEME", "BackoffProducer", "Consumer", "Transport", "register"]
 
 SCHEME = "wirewatch"
 
-#: set by :func:`register` from the settings; read by every producer the transport creates
+#: set by :func:`register`: read by every producer and consumer the transport creates
 _backoff = {"seconds": 1.0}
+_runtime: dict[str, asyncio.Event | None] = {"stopping": None}
 
 
 class BackoffProducer(aiokafka.AIOKafkaProducer):
@@ -65,12 +66,15 @@ class Producer(faust_aiokafka.Producer):
 
 
 class Consumer(faust_aiokafka.Consumer):
-    """Faust's consumer, committing acknowledged offsets on stop without waiting for the rest."""
+    """Faust's consumer; once the worker is stopping, it commits what was acknowledged without waiting."""
 
-    async def on_stop(self) -> None:
-        """Commit what was acknowledged; records taken but not acknowledged are left for the restart."""
-        await self.commit_and_end_transactions()
-        cast(faust_aiokafka.Transport, self.transport)._topic_waiters.clear()
+    async def wait_empty(self) -> None:
+        """Wait until every record taken is acknowledged, unless the worker is stopping (then commit)."""
+        stopping = _runtime["stopping"]
+        if stopping is not None and stopping.is_set():
+            await self.commit_and_end_transactions()
+            return
+        await super().wait_empty()
 
 
 class Transport(faust_aiokafka.Transport):
@@ -80,8 +84,14 @@ class Transport(faust_aiokafka.Transport):
     Producer: ClassVar[Any] = Producer
 
 
-def register(reconnect_backoff_s: float) -> str:
-    """Make ``wirewatch://`` URLs use :class:`Transport`; return the scheme."""
+def register(reconnect_backoff_s: float, stopping: asyncio.Event | None = None) -> str:
+    """Make ``wirewatch://`` URLs use :class:`Transport`; return the scheme.
+
+    Args:
+        reconnect_backoff_s: pause after a failed metadata update.
+        stopping: set when the worker shuts down (:class:`agents.shutdown.Shutdown`).
+    """
     _backoff["seconds"] = reconnect_backoff_s
+    _runtime["stopping"] = stopping
     drivers.TRANSPORTS.aliases[SCHEME] = f"{__name__}:Transport"
     return SCHEME
