@@ -40,6 +40,16 @@ def enriched_uris(namespace: Namespace, count: int, timeout: float = 90.0) -> li
     return [orjson.loads(r.value)["uri"] for r in records]
 
 
+def limit_topic(namespace: Namespace, topic: str, max_message_bytes: int) -> None:
+    """Lower a topic's ``max.message.bytes`` the way an operator would, with Kafka's kafka-configs."""
+    configs = subprocess.run(
+        [str(REPO / "scripts" / "kafka"), "tool", "kafka-configs", "--bootstrap-server",
+         namespace.settings.kafka_bootstrap, "--alter", "--entity-type", "topics", "--entity-name",
+         namespace.settings.topic(topic), "--add-config", f"max.message.bytes={max_message_bytes}"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert configs.returncode == 0, configs.stderr
+
+
 def timed_stop(worker: Worker, sig: int = signal.SIGTERM, timeout: float = 120.0) -> tuple[int | None, float]:
     """Signal the worker; its exit status and how long it took to exit."""
     started = time.monotonic()
@@ -94,12 +104,7 @@ def test_output_over_the_configured_limit_is_dead_lettered_and_the_worker_goes_o
 
 
 def test_output_the_broker_refuses_is_dead_lettered_not_retried_forever(namespace: Namespace) -> None:
-    enriched = namespace.settings.topic("news.articles.enriched")
-    configs = subprocess.run(
-        [str(REPO / "scripts" / "kafka"), "tool", "kafka-configs", "--bootstrap-server",
-         namespace.settings.kafka_bootstrap, "--alter", "--entity-type", "topics", "--entity-name", enriched,
-         "--add-config", "max.message.bytes=20000"], capture_output=True, text=True, timeout=120, check=False)
-    assert configs.returncode == 0, configs.stderr
+    limit_topic(namespace, "news.articles.enriched", 20000)
     worker = namespace.worker()
     big = article("urn:test:refused", paragraphs=120)
     namespace.produce("news.articles", [(b"big", big, []), (b"next", article("urn:test:after-refused"), [])])
@@ -167,12 +172,7 @@ def test_heavy_article_never_stalls_the_event_loop_and_times_out_to_the_dead_let
 
 
 def test_dead_letter_that_cannot_be_written_stops_the_worker_without_committing(namespace: Namespace) -> None:
-    deadletter = namespace.settings.topic("news.deadletter")
-    configs = subprocess.run(
-        [str(REPO / "scripts" / "kafka"), "tool", "kafka-configs", "--bootstrap-server",
-         namespace.settings.kafka_bootstrap, "--alter", "--entity-type", "topics", "--entity-name", deadletter,
-         "--add-config", "max.message.bytes=2000"], capture_output=True, text=True, timeout=120, check=False)
-    assert configs.returncode == 0, configs.stderr
+    limit_topic(namespace, "news.deadletter", 2000)
     worker = namespace.worker()
     namespace.produce("news.articles", [(b"good", article("urn:test:before-fatal"), [])])
     enriched_uris(namespace, 1)
