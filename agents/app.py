@@ -184,7 +184,6 @@ def create_app(settings: Settings) -> Runtime:
         progress.check()
 
     _add_web_endpoints(app, metrics, progress)
-    app.wirewatch_metrics = metrics  # type: ignore[attr-defined]
     return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor)
 
 

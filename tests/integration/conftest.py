@@ -70,6 +70,17 @@ class Namespace:
         """Send raw ``(key, value, headers)`` records to ``topic`` (unprefixed name) and wait for the acks."""
         asyncio.run(_produce(self.settings, self.settings.topic(topic), records))
 
+    def missing_uris(self, expected: set[str], timeout: float) -> list[str]:
+        """Re-read the enriched topic until every expected uri is there (duplicates allowed); the missing."""
+        import orjson
+
+        seen: set[str] = set()
+        deadline = time.monotonic() + timeout
+        while not expected <= seen and time.monotonic() < deadline:
+            records = self.read("news.articles.enriched", len(expected) + 200, timeout=5)
+            seen = {orjson.loads(r.value)["uri"] for r in records if r.value is not None}
+        return sorted(expected - seen)
+
     def read(self, topic: str, expected: int, timeout: float = 90.0, settle: float = 0.0) -> list[Any]:
         """Read ``topic`` from the beginning until ``expected`` records arrived (or time runs out).
 

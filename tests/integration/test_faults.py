@@ -231,8 +231,5 @@ def test_sigterm_mid_stream_exits_promptly_and_loses_nothing(namespace: Namespac
     print(f"\nSIGTERM mid-stream: exit {status} in {seconds:.1f} s")
     assert status == 0 and seconds < 15, "records taken but not finished do not hold up the shutdown"
     namespace.worker()
-    seen: set[str] = set()
-    deadline = time.monotonic() + 120
-    while seen != uris and time.monotonic() < deadline:
-        seen = {orjson.loads(r.value)["uri"] for r in namespace.read("news.articles.enriched", 400, timeout=5)}
-    assert seen == uris, f"missing after SIGTERM and restart: {sorted(uris - seen)[:5]}"
+    missing = namespace.missing_uris(uris, timeout=120)
+    assert not missing, f"missing after SIGTERM and restart: {missing[:5]}"

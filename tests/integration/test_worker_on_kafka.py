@@ -6,7 +6,6 @@ import json
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import orjson
@@ -40,16 +39,6 @@ def _articles(tmp: Path, count: int, tag: str) -> Path:
     path = tmp / f"{tag}.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def _missing_uris(namespace: Namespace, expected: set[str], timeout: float) -> list[str]:
-    """Re-read the enriched topic until every expected uri is there (duplicates allowed); return the missing."""
-    seen: set[str] = set()
-    deadline = time.monotonic() + timeout
-    while seen != expected and time.monotonic() < deadline:
-        records = namespace.read("news.articles.enriched", len(expected) + 200, timeout=5)
-        seen = {orjson.loads(r.value)["uri"] for r in records}
-    return sorted(expected - seen)
 
 
 def test_samples_flow_to_enriched_records_and_alerts(namespace: Namespace) -> None:
@@ -122,7 +111,7 @@ def test_worker_killed_mid_stream_loses_no_article(namespace: Namespace) -> None
     first.stop(signal.SIGKILL)
 
     namespace.worker()
-    missing = _missing_uris(namespace, {f"urn:test:kill:{n}" for n in range(count)}, timeout=120)
+    missing = namespace.missing_uris({f"urn:test:kill:{n}" for n in range(count)}, timeout=120)
     assert not missing, f"missing after SIGKILL and restart: {missing[:10]}"
 
 
@@ -134,7 +123,7 @@ def test_two_workers_share_partitions_and_a_rebalance_after_a_crash_loses_nothin
     namespace.read("news.articles.enriched", 5)
     first.stop(signal.SIGKILL)  # its partitions move to the survivor after the session times out
 
-    missing = _missing_uris(namespace, {f"urn:test:rebalance:{n}" for n in range(count)}, timeout=150)
+    missing = namespace.missing_uris({f"urn:test:rebalance:{n}" for n in range(count)}, timeout=150)
     assert not missing, f"missing after the rebalance: {missing[:10]}"
 
 
