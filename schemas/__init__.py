@@ -4,7 +4,8 @@ from schemas._base import ActorRef, Span
 from schemas.alert import Alert, AlertEvidence
 from schemas.article import Article, Source
 from schemas.dead_letter import DeadLetter
-from schemas.enriched import SCHEMA_VERSION, Actor, EnrichedArticle, Role, Stance, Statement
+from schemas.enriched import SCHEMA_VERSION, Actor, EnrichedArticle, Event, Role, Stance, Statement
+from schemas.event_update import EventUpdate, Story
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -15,9 +16,12 @@ __all__ = [
     "Article",
     "DeadLetter",
     "EnrichedArticle",
+    "Event",
+    "EventUpdate",
     "Role",
     "Source",
     "Span",
     "Stance",
     "Statement",
+    "Story",
 ]

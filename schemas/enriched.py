@@ -17,6 +17,9 @@ __all__ = [
     "Actor",
     "ActorType",
     "EnrichedArticle",
+    "Event",
+    "EventStatus",
+    "EventType",
     "Polarity",
     "Role",
     "Stance",
@@ -27,6 +30,15 @@ SCHEMA_VERSION = 1
 
 ActorType = Literal["person", "organization", "country", "group"]
 Polarity = Literal["positive", "negative", "neutral"]
+#: PLOVER event types (see CONVENTIONS.md), plus STATEMENT: CAMEO's "make public statement", which
+#: PLOVER drops and wirewatch keeps because users alert on statements.
+EventType = Literal[
+    "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "DEMAND", "DISAPPROVE",
+    "REJECT", "THREATEN", "PROTEST", "INVESTIGATE", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT", "FIGHT",
+    "STATEMENT",
+]
+#: ``hedged``: the text expects or signals it without committing ("is expected to", "appears poised to")
+EventStatus = Literal["planned", "ongoing", "concluded", "cancelled", "hedged"]
 
 
 class Role(PublishedModel):
@@ -74,6 +86,23 @@ class Stance(PublishedModel):
     evidence: str | Span = Field(description="the id of the statement it rests on, or a span")
 
 
+class Event(PublishedModel):
+    """Who did what to whom, where and when: one event mentioned in the article, typed with PLOVER."""
+
+    id: str = Field(description="stable within the article version: hashed from the uri, type and first mention")
+    type: EventType
+    actors: list[str] = Field(default_factory=list, description="actor ids of the source(s)")
+    recipients: list[str] = Field(default_factory=list, description="actor ids of the target(s)")
+    location: ActorRef | None = Field(None, description="where: a country actor, or a place 'ww:place:<slug>'")
+    date: str | None = Field(None, description="ISO date (YYYY-MM-DD), month (YYYY-MM) or year (YYYY), resolved "
+                                               "against the article's published time")
+    status: EventStatus | None = Field(None, description="null when the text does not say")
+    negated: bool = Field(False, description="true for 'did not attend', 'refused to meet' is REJECT instead")
+    confidence: float = Field(ge=0.0, le=1.0)
+    trigger: str = Field(description="the word(s) that name the event ('talks', 'sanctioned')")
+    mentions: list[Span] = Field(default_factory=list, description="the trigger's spans, first one first")
+
+
 class EnrichedArticle(PublishedModel):
     """The product: one record per processed article version."""
 
@@ -94,3 +123,8 @@ class EnrichedArticle(PublishedModel):
     statements: list[Statement] = Field(default_factory=list)
     stances: list[Stance] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list, description="ids of configured topics the article is about")
+    events: list[Event] = Field(default_factory=list)
+    duplicate_of: str | None = Field(None, description="the uri of an earlier article this one is a near-duplicate "
+                                                       "of (syndicated copy, light rewrite); set by the stories agent")
+    story_id: str | None = Field(None, description="the tracked story this article mainly reports; set by the "
+                                                   "stories agent")

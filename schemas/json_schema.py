@@ -14,6 +14,7 @@ from schemas.alert import Alert
 from schemas.article import Article
 from schemas.dead_letter import DeadLetter
 from schemas.enriched import EnrichedArticle
+from schemas.event_update import EventUpdate, Story
 
 __all__ = ["JSON_DIR", "MODELS", "render", "write_all"]
 
@@ -25,6 +26,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "enriched_article.v1": EnrichedArticle,
     "alert.v1": Alert,
     "dead_letter_headers.v1": DeadLetter,
+    "event_update.v1": EventUpdate,
+    "story.v1": Story,
 }
 
 
