@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from schemas import Actor, ActorRef, Article, Role, Stance, Statement
+from schemas import Actor, ActorRef, Article, Event, Role, Stance, Statement
 from schemas.enriched import ActorType
 from streams.nlp import Entity
 from streams.text import paragraph_spans, sentence_spans
@@ -77,6 +77,7 @@ class Document:
     statements: list[Statement] = field(default_factory=list)
     stances: list[Stance] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     #: NER entities with boundaries and types corrected (``streams.nlp.refine_entities``), once computed.
     refined_entities: list[Entity] | None = None
     #: ``[start, end)`` of the dateline ("WASHINGTON (Reuters) -"), if any; no actor is made from it.

@@ -69,4 +69,5 @@ class Pipeline:
             statements=list(doc.statements),
             stances=list(doc.stances),
             topics=list(doc.topics),
+            events=list(doc.events),
         )

@@ -21,6 +21,10 @@ DATASETS = {
     "polnear": "streams.evaluation.polnear",
     "directed-sentiment": "streams.evaluation.directed_sentiment",
     "conll": "streams.evaluation.conll",
+    "plover": "streams.evaluation.plover",
+    "wikievents": "streams.evaluation.wikievents",
+    "ecbplus": "streams.evaluation.stories",
+    "duplicates": "streams.evaluation.duplicates",
 }
 
 #: called as ``progress(done, total)`` while an evaluation runs

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAME = {"pipeline", "registry", "document", "text", "nlp", "datafile", "resources"}
-WINGS = {"ingest", "actors", "statements", "stance", "topics", "alerts", "evaluation"}
+WINGS = {"ingest", "actors", "statements", "stance", "topics", "alerts", "evaluation", "events", "stories"}
 
 
 def _imports(path: Path) -> set[str]:
