@@ -25,6 +25,7 @@ DEFAULT_STAGES = (
     "wirewatch.statements.v1",
     "wirewatch.topics.v1",
     "wirewatch.stance.v1",
+    "wirewatch.events.v1",
 )
 
 

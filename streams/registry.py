@@ -30,6 +30,7 @@ BUILTIN_STAGES = {
     "wirewatch.statements.v1": "streams.statements.stage",
     "wirewatch.topics.v1": "streams.topics.stage",
     "wirewatch.stance.v1": "streams.stance.stage",
+    "wirewatch.events.v1": "streams.events.stage",
 }
 
 
