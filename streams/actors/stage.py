@@ -13,6 +13,11 @@ A mention that only names someone's affiliation ("Putin" in "Putin's spokesman",
 "Penny Wong, Australia's foreign minister") is listed on its actor but kept out of the document's
 mention index, so pronoun and speaker resolution (``doc.last_actor_before``, ``doc.mentions_in``)
 never pick it.
+
+An actor outside the knowledge base gets a country from a country named at the head of its
+affiliation or name: a person's role cue ("French National Assembly president Laurent Fabius"
+-> FRA, even when "French National Assembly" itself is unknown) and an organisation's own name
+("Latvian Constitutional Court" -> LVA, "Nigeria Police Force" -> NGA).
 """
 
 from __future__ import annotations
@@ -257,7 +262,9 @@ class ActorResolver:
             if not name:
                 return None
             actor_id = f"ww:{cand.type}:{_slug(name)}"
-            record = doc.actors.get(actor_id) or ActorRecord(id=actor_id, name=name, type=cand.type)
+            record = doc.actors.get(actor_id) or ActorRecord(
+                id=actor_id, name=name, type=cand.type,
+                country=self._leading_country(name) if cand.type == "organization" else None)
         records[id(cand)] = record
         return record
 
@@ -290,9 +297,20 @@ class ActorResolver:
             return None, None
         match = self.kb.lookup(_clean_surface(phrase))
         if match is None:
-            return _clean_surface(phrase) or None, None
+            return _clean_surface(phrase) or None, self._leading_country(_clean_surface(phrase))
         actor = match.actor
         return actor.name, actor.country if actor.type == "country" else None
+
+    def _leading_country(self, name: str) -> str | None:
+        """The code of a country named by the first words of a longer ``name`` ("Latvian Constitutional Court")."""
+        words = name.split()
+        for size in (3, 2, 1):
+            if len(words) <= size:
+                continue
+            match = self.kb.lookup(" ".join(words[:size]))
+            if match is not None and match.actor.type == "country" and match.kind in ("name", "alias", "demonym"):
+                return match.actor.country
+        return None
 
     # -- "the foreign minister" ----------------------------------------------------------------
     def _title_only_mentions(self, doc: Document) -> None:

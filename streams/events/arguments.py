@@ -18,6 +18,19 @@ Rules over the resolved actor mentions of the trigger's sentence (no parser runs
   actor after "by" is the source and the subject the recipient; a noun trigger followed by "by"
   ("an attack by rebels on the convoy") takes the source from after "by". "talks between A and B"
   ("talks were held between A and B") makes both sources.
+- **Subjects, not modifiers.** Looking back for the source, a mention right after a preposition
+  ("King Hassan of Morocco", "the envoy to Iran", "in Cairo") is passed over for the mention it
+  qualifies, unless nothing else stands before the trigger.
+- **Mentions that only stand for their head.** A country or organisation that the actors stage
+  kept as an affiliation ("Taiwan" in "Taiwan's Vice Foreign Minister visited", "Romania" in
+  "leaders of Romania's new government") and a country demonym leading a group noun
+  ("Israeli troops", "Swiss doctors", "Senior Hungarian and Romanian officials") or used as a
+  plural noun ("Palestinians and Israelis") count as mentions of that actor (a demonym before
+  any other noun only as a recipient: "rejected an Australian ultimatum"), unless a resolved
+  mention follows within a few title words ("Russian President Boris Yeltsin": the person is the
+  actor; the actors stage gives them the country). When such a mention becomes an argument, its
+  actor is listed on the document (without the demonym's span: "Dutch" is not a name of the
+  Netherlands) so the event's ids resolve.
 """
 
 from __future__ import annotations
@@ -27,6 +40,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from schemas import ActorRef
+from streams.actors.knowledge import KBMatch, KnowledgeBase
+from streams.actors.stage import kb_actor_record
 from streams.document import ActorRecord, Document, MentionRef
 from streams.events.lexicon import Token, TriggerHit
 from streams.nlp import Entity
@@ -46,6 +61,25 @@ _PRONOUNS = {"he": frozenset({"person"}), "she": frozenset({"person"}),
              "they": frozenset({"country", "organization", "group", "person"}),
              "we": frozenset({"country", "organization", "group", "person"})}
 _AFTER_AGENT = frozenset({"on", "against", "with", "upon", "targeting"})
+#: a mention right after one of these qualifies another word; it is not the subject
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:of|in|at|from|for|to|with|on|near|against|over|into|inside|outside|about|like|toward|towards|"
+    r"under|without|by)\s+(?:the\s+|an?\s+|its\s+|their\s+)?$",
+    re.IGNORECASE,
+)
+#: what a demonym leads when it names a group acting for its country ("Israeli troops")
+_GROUP_HEADS = frozenset("""
+officials official troops soldiers forces force army military navy police government authorities
+leaders leader leadership side sides negotiators diplomats diplomat delegation delegates envoy envoys
+ministers minister lawmakers legislators parliament parliamentarians deputies rebels militants fighters
+guerrillas gunmen militia militiamen warplanes jets helicopters warships ships vessels planes aircraft
+gunboats tanks artillery workers farmers doctors students protesters protestors demonstrators villagers
+settlers citizens nationals businessmen businessman spokesman spokeswoman sources intelligence
+regime junta cabinet court courts judges prosecutors opposition agents commandos paratroopers
+marines airmen sailors peacekeepers investigators inspectors team teams union unions party
+""".split())
+_HEAD_REACH = 3
+_TITLE_GAP = re.compile(r"^(?:'s|\u2019s)?(?:\s+[\w.-]+){0,4}\s+$")
 
 
 @dataclass(slots=True)
@@ -75,13 +109,111 @@ class SentenceArguments:
     """Finds the arguments of the triggers of one sentence."""
 
     def __init__(self, doc: Document, sentence: tuple[int, int], tokens: list[Token],
-                 entities: list[Entity]) -> None:
+                 entities: list[Entity], kb: KnowledgeBase | None = None,
+                 triggers: list[tuple[int, int]] | None = None,
+                 lookups: dict[str, KBMatch | None] | None = None) -> None:
         self.doc = doc
+        self._cache = lookups if lookups is not None else {}
         self.start, self.end = sentence
         self.tokens = tokens
         self.places = self._places(entities)
-        self.mentions = [m for m in doc.mentions_in(self.start, self.end) if not self._in_place(m)]
+        resolved = [m for m in doc.mentions_in(self.start, self.end) if not self._in_place(m)]
+        self._object_only: set[tuple[int, int]] = set()
+        self._standing = self._standing_mentions(resolved, kb, triggers or [])
+        self.mentions = sorted(resolved + self._standing, key=lambda m: (m.start, m.end))
         self.statements = [s for s in doc.statements if s.span[0] < self.end and s.span[1] > self.start]
+
+    def _standing_mentions(self, resolved: list[MentionRef], kb: KnowledgeBase | None,
+                           triggers: list[tuple[int, int]]) -> list[MentionRef]:
+        """Affiliation spans and group-leading demonyms of the sentence (see the module docstring)."""
+        found: list[MentionRef] = []
+        taken = [(m.start, m.end) for m in resolved]
+        for actor in self.doc.actors.values():
+            for start, end in actor.mentions:
+                if self.start <= start and end <= self.end and (start, end) not in taken \
+                        and actor.type in ("country", "organization"):
+                    found.append(MentionRef(start, end, actor))
+        if kb is not None:
+            found.extend(self._demonym_mentions(kb))
+        kept = []
+        for mention in found:
+            if any(s < mention.end and mention.start < e for s, e in taken) or self._in_place(mention):
+                continue
+            if self._heads_a_mention(mention, resolved, triggers):
+                continue
+            taken.append((mention.start, mention.end))
+            kept.append(mention)
+        return kept
+
+    def _demonym_mentions(self, kb: KnowledgeBase) -> list[MentionRef]:
+        found = []
+        for start, end, match in self._demonyms(kb):
+            if self.doc.text[end : end + 1] == "-":
+                continue  # "Israeli-occupied", "Russian-made": an adjective, not a group
+            mention = MentionRef(start, end, kb_actor_record(self.doc, kb, match.actor))
+            if not (self._leads_group(end) or self._plural_demonym(start, end)):
+                self._object_only.add((start, end))  # "rejected an Australian ultimatum"
+            found.append(mention)
+        return found
+
+    def _demonyms(self, kb: KnowledgeBase) -> list[tuple[int, int, KBMatch]]:
+        """Country demonyms among the sentence's capitalised words ("South Korean" before "Korean")."""
+        text = self.doc.text
+        found = []
+        index = 0
+        while index < len(self.tokens):
+            token = self.tokens[index]
+            if not text[token.start].isupper():
+                index += 1
+                continue
+            for size in (2, 1):
+                last = self.tokens[min(index + size - 1, len(self.tokens) - 1)]
+                match = self._lookup(kb, text[token.start : last.end]) if index + size <= len(self.tokens) else None
+                if match is not None and match.kind == "demonym" and match.actor.type == "country":
+                    found.append((token.start, last.end, match))
+                    index += size - 1
+                    break
+            index += 1
+        return found
+
+    def _lookup(self, kb: KnowledgeBase, surface: str) -> KBMatch | None:
+        if surface not in self._cache:
+            self._cache[surface] = kb.lookup(surface)
+        return self._cache[surface]
+
+    def _leads_group(self, end: int) -> bool:
+        index = self._token_index_after(end)
+        for token in self.tokens[index : index + _HEAD_REACH]:
+            if token.lower in _GROUP_HEADS:
+                return True
+            if token.lower in ("and", "or"):
+                continue  # "Hungarian and Romanian officials"
+            if not token.lower.isalpha():
+                return False
+        return False
+
+    def _plural_demonym(self, start: int, end: int) -> bool:
+        word = self.doc.text[start:end]
+        return word.endswith("s") and word[:1].isupper() and not self._leads_group(end) \
+            and " " not in word
+
+    def _heads_a_mention(self, mention: MentionRef, resolved: list[MentionRef],
+                         triggers: list[tuple[int, int]]) -> bool:
+        """True when a resolved mention follows within a few title words ("Russian President Boris Yeltsin")."""
+        following = next((m for m in resolved if m.start >= mention.end), None)
+        if following is None or following.start - mention.end > 50:
+            return False
+        if any(mention.end <= s < following.start for s, _ in triggers):
+            return False
+        return bool(_TITLE_GAP.match(self.doc.text[mention.end : following.start] + " "))
+
+    def register(self, args: Arguments) -> None:
+        """List on the document the actors of ``args`` that only a standing mention named."""
+        for mention in self._standing:
+            actor = mention.actor
+            if any(a is actor for a in (*args.sources, *args.recipients)):
+                # a demonym is not a name of the country: listed, but its span is no mention
+                self.doc.actors.setdefault(actor.id, actor)
 
     def _places(self, entities: list[Entity]) -> list[_Place]:
         places = []
@@ -103,8 +235,9 @@ class SentenceArguments:
         """The arguments of ``hit``; recipients are looked for before ``limit`` (the next trigger)."""
         scope_start, scope_end, speaker = self._scope(hit.start)
         args = Arguments(location=self._location(hit))
-        before = [m for m in self.mentions if scope_start <= m.start and m.end <= hit.start]
-        subject = self._group_back(before)
+        before = [m for m in self.mentions if scope_start <= m.start and m.end <= hit.start
+                  and (m.start, m.end) not in self._object_only]
+        subject = self._subject(before)
         agent_start = self._agent(hit)
         if agent_start is not None:
             agents = self._group_forward([m for m in self.mentions if m.start >= agent_start
@@ -148,6 +281,14 @@ class SentenceArguments:
         nearest = min(self.places, key=lambda p: (p.start - hit.end) if p.start >= hit.end
                       else (hit.start - p.end) * 1.5)
         return nearest.ref
+
+    def _subject(self, before: list[MentionRef]) -> list[MentionRef]:
+        """The source group before the trigger, passing over mentions that follow a preposition."""
+        for last in range(len(before), 0, -1):
+            group = self._group_back(before[:last])
+            if not _PREPOSITION_BEFORE.search(self.doc.text, max(self.start, group[0].start - 30), group[0].start):
+                return group
+        return self._group_back(before)
 
     def _group_back(self, before: list[MentionRef]) -> list[MentionRef]:
         if not before:

@@ -80,3 +80,9 @@ def test_gold_standard_run_has_the_documented_shape() -> None:
     assert result["records"] == 322
     assert 0.0 < result["type_accuracy"] <= result["accuracy_when_predicted"] <= 1.0
     assert 0.0 < result["coverage"] <= 1.0
+
+
+def test_split_is_by_the_parity_of_the_trailing_id_number() -> None:
+    assert plover.split_of("PLOVER-GSR01-AGREE-0003") == "tune"
+    assert plover.split_of("PLOVER-GSR01-AGREE-0004") == "check"
+    assert plover.split_of("no-number") == "check"

@@ -70,3 +70,11 @@ def test_dev_run_has_the_documented_shape() -> None:
     result = we.evaluate(Pipeline(Resources()), path, lambda done, total: None)
     assert result["documents"] == 20 and result["gold_mentions_covered"] > 0
     assert 0.0 < result["type"]["f1"] <= result["trigger"]["f1"] <= 1.0
+
+
+def test_split_is_deterministic_and_uses_both_halves() -> None:
+    from streams.evaluation import wikievents as scorer
+
+    names = [scorer.split_of(f"doc-{n}") for n in range(40)]
+    assert names == [scorer.split_of(f"doc-{n}") for n in range(40)]
+    assert set(names) == {"tune", "check"}

@@ -174,3 +174,68 @@ def test_user_lexicon_file_is_used(tmp_path: Path, article_factory: Callable[...
 def test_dates_resolve_against_publication(text: str, forward: bool, expected: str) -> None:
     mention = find_dates(text, 0, len(text))[0]
     assert resolve(mention, date(2026, 11, 30), forward) == expected
+
+
+# -- argument and trigger rules ------------------------------------------------------------------
+def test_demonym_leading_a_group_is_the_source_country(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Dutch officials criticised Belgium on Tuesday over the new border checks.")
+    criticism = _one(record, "DISAPPROVE")
+    assert _names(record, criticism.actors) == {"NLD"}
+    assert _names(record, criticism.recipients) == {"BEL"}
+
+
+def test_demonym_before_an_object_noun_is_only_a_recipient(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Chile rejected a Peruvian proposal on fishing rights.")
+    rejection = _one(record, "REJECT")
+    assert _names(record, rejection.actors) == {"CHL"}
+    assert _names(record, rejection.recipients) == {"PER"}
+
+
+def test_possessive_affiliation_stands_for_its_head(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Norway's deputy foreign minister visited Kenya on Friday.")
+    visit = _one(record, "CONSULT")
+    assert _names(record, visit.actors) == {"NOR"}
+    assert _names(record, visit.recipients) == {"KEN"}
+
+
+def test_subject_skips_a_mention_after_a_preposition(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("The ambassador of Peru Jorge Salinas met Bolivia's president on Monday.")
+    meeting = _one(record, "CONSULT")
+    assert "PER" not in _names(record, meeting.actors) or len(meeting.actors) == 1
+    assert "BOL" in _names(record, meeting.recipients)
+
+
+def test_control_verb_takes_the_recipients_of_the_event_it_governs(
+        extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Japan promised to send emergency aid to Nepal.")
+    promise = _one(record, "AGREE")
+    assert _names(record, promise.actors) == {"JPN"}
+    assert _names(record, promise.recipients) == {"NPL"}
+
+
+def test_trigger_inside_a_name_is_not_an_event(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Officials of the North Atlantic Treaty Organization met in Oslo on Monday.")
+    assert not [e for e in record.events if e.type == "AGREE"], [(e.type, e.trigger) for e in record.events]
+
+
+def test_weak_noun_without_actors_is_dropped(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("The war changed everything for the town.")
+    assert not [e for e in record.events if e.type == "FIGHT"]
+
+
+def test_agent_nouns_and_weapon_nouns_are_not_events(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Police said the protesters found a bomb near the station.")
+    assert not [e for e in record.events if e.type in ("PROTEST", "ASSAULT", "FIGHT")], \
+        [(e.type, e.trigger) for e in record.events]
+
+
+def test_trigger_after_the_first_predicate_ranks_lower(extract: Callable[[str], EnrichedArticle]) -> None:
+    later = _one(extract("Ghana lifted a curfew in Tamale, where riots broke out last year."), "PROTEST")
+    alone = _one(extract("Ghana saw riots in Tamale last year."), "PROTEST")
+    assert later.confidence < alone.confidence
+
+
+def test_organisation_named_after_a_country_gets_its_code(extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("The Kenyan Farmers Cooperative Union criticised the new tax on Monday.")
+    criticism = _one(record, "DISAPPROVE")
+    assert _names(record, criticism.actors) == {"KEN"}
