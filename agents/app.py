@@ -2,9 +2,13 @@
 
 ::
 
-    news.articles ──enrich──▶ news.articles.enriched ──alerts──▶ news.alerts
-          │                                │
-          └──────── bad input ─────────────┴──────▶ news.deadletter
+    news.articles ──enrich──▶ wirewatch.stories.in ──stories──▶ news.articles.enriched ──alerts──▶ news.alerts
+          │                     (one partition)         │  └──────▶ news.events.updates
+          └──────── bad input ──────────────────────────┴──────────────────────▶ news.deadletter
+
+enrich extracts in parallel (any number of partitions and workers); stories sees every article in
+one partition, marks near-duplicates, links the article to its story in a changelog-backed table and
+publishes the enriched record and the story's event updates (README "Stories").
 
 Every agent runs one loop (:func:`_Driver.run`): take a record, compute (extraction runs in
 :class:`~agents.extractor.ExtractorPool` processes, off the event loop), publish and wait for the
@@ -35,6 +39,7 @@ from agents.logs import get_logger, message_context
 from agents.metrics import Metrics
 from agents.settings import Settings
 from agents.shutdown import Shutdown
+from agents.stories import TrackerHolder, decode_story_input, story_config
 from schemas import Alert, EnrichedArticle
 from schemas.codec import decode_model, encode
 from schemas.errors import InputError, OutputTooLargeError
@@ -81,6 +86,7 @@ def create_app(settings: Settings) -> Runtime:
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=settings.heartbeat_interval_s,
         broker_max_poll_interval=settings.max_poll_interval_s,
+        broker_commit_interval=settings.commit_interval_s,
         producer_max_request_size=settings.max_request_bytes,
         producer_request_timeout=settings.produce_timeout_s,
         consumer_max_fetch_size=settings.max_request_bytes,
@@ -92,7 +98,7 @@ def create_app(settings: Settings) -> Runtime:
         stream_publish_on_commit=False,
         consumer_auto_offset_reset="earliest",
         datadir=str(settings.data_dir),
-        store="memory://",
+        store=settings.store,
         web_enabled=settings.web_enabled,
         web_bind=settings.web_host,
         web_port=settings.web_port,
@@ -100,15 +106,22 @@ def create_app(settings: Settings) -> Runtime:
     )
     topic = {
         name: app.topic(settings.topic(name), key_type=bytes, value_type=bytes, key_serializer="raw",
-                        value_serializer="raw", partitions=settings.partitions,
+                        value_serializer="raw", partitions=settings.topic_partitions(name),
                         replicas=settings.replication_factor,
                         config={"max.message.bytes": str(settings.topic_max_message_bytes(name))})
-        for name in (settings.topic_articles, settings.topic_enriched, settings.topic_alerts,
-                     settings.topic_deadletter, settings.topic_passthrough_in, settings.topic_passthrough_out)
+        for name in (settings.topic_articles, settings.topic_story_input, settings.topic_enriched,
+                     settings.topic_event_updates, settings.topic_alerts, settings.topic_deadletter,
+                     settings.topic_passthrough_in, settings.topic_passthrough_out)
     }
-    articles, enriched = topic[settings.topic_articles], topic[settings.topic_enriched]
+    articles, story_input = topic[settings.topic_articles], topic[settings.topic_story_input]
+    enriched, updates = topic[settings.topic_enriched], topic[settings.topic_event_updates]
     alerts, dlq = topic[settings.topic_alerts], topic[settings.topic_deadletter]
-    agents = ["enrich", "alerts"] + (["passthrough"] if settings.passthrough_enabled else [])
+    # One partition, like its source topic: every story is visible to the one agent that links (README).
+    # Keys and values are raw bytes (the app's serializers); agents.stories.TableStore does the JSON.
+    story_table = app.Table("stories", default=None, partitions=1, key_type=bytes, value_type=bytes,
+                            use_partitioner=True)
+    stories = TrackerHolder(story_table, story_config(settings))
+    agents = ["enrich", "stories", "alerts"] + (["passthrough"] if settings.passthrough_enabled else [])
     progress = Progress(agents, settings.stall_timeout_s, metrics,
                         highwater=lambda t, p: _highwater(app, t, p))
     driver = _Driver(settings, metrics, shutdown, progress, dlq, log)
@@ -118,29 +131,60 @@ def create_app(settings: Settings) -> Runtime:
             return _TOMBSTONE
         return await extractor.extract(message.value, _timestamp(message))
 
-    async def publish_enriched(message: Any, result: Extracted | _Tombstone) -> None:
+    async def publish_extracted(message: Any, result: Extracted | _Tombstone) -> None:
         if isinstance(result, _Tombstone):
-            await driver.send(enriched, message.key, None)
+            await driver.send(story_input, message.key, None)
             metrics.tombstones.labels(agent="enrich").inc()
             return
         if len(result.value) > settings.max_output_bytes:
             raise OutputTooLargeError(f"the enriched record of {result.uri!r} is {len(result.value):,} bytes, "
                                       f"over max_output_bytes={settings.max_output_bytes:,}")
-        await driver.send(enriched, result.uri.encode(), result.value)
-        metrics.articles.inc()
+        await driver.send(story_input, result.uri.encode(), result.story_input)
         metrics.statements.inc(result.statements)
         metrics.extract_seconds.observe(result.seconds)
-        stamp = _timestamp(message)
-        if stamp is not None:
-            metrics.end_to_end_seconds.observe(max(0.0, (datetime.now(UTC) - stamp).total_seconds()))
-        log.info("enriched", extra={**message_context(message.topic, message.partition, message.offset, result.uri),
-                                    "actors": result.actors, "statements": result.statements})
+        log.info("extracted", extra={**message_context(message.topic, message.partition, message.offset, result.uri),
+                                     "actors": result.actors, "statements": result.statements})
+
+    async def observe_story(message: Any) -> Any:
+        if message.value is None:
+            return _TOMBSTONE
+        record, features = decode_story_input(message.value)
+        return record, stories.tracker.observe(record, features)
+
+    async def publish_story(message: Any, result: Any) -> None:
+        if isinstance(result, _Tombstone):
+            await driver.send(enriched, message.key, None)
+            metrics.tombstones.labels(agent="stories").inc()
+            return
+        record, seen = result
+        context = message_context(message.topic, message.partition, message.offset, record.uri)
+        if seen.applied_before:  # a replay: its outputs went out before its state was written
+            metrics.replays_skipped.inc()
+            log.info("already applied; nothing published", extra=context)
+            return
+        record = record.model_copy(update={"duplicate_of": seen.duplicate_of, "story_id": seen.story_id})
+        await driver.send(enriched, record.uri.encode(), encode(record))
+        for update in seen.updates:
+            await driver.send(updates, update.story_id.encode(), encode(update))
+            metrics.event_updates.labels(change=update.change).inc()
+        stories.tracker.apply(seen)
+        # the table's changelog records are buffered: have them acknowledged before the input is,
+        # so a restart finds this article applied and publishes nothing twice
+        await app.producer.flush()
+        metrics.articles.inc()
+        if seen.duplicate_of:
+            metrics.duplicates.inc()
+        metrics.end_to_end_seconds.observe(max(0.0, (datetime.now(UTC) - record.ingested_at).total_seconds()))
+        log.info("enriched", extra={**context, "story_id": seen.story_id, "duplicate_of": seen.duplicate_of,
+                                    "updates": len(seen.updates)})
 
     async def evaluate_rules(message: Any) -> tuple[str, list[Alert]]:
         if message.value is None:
             metrics.tombstones.labels(agent="alerts").inc()
             return "", []
         record = decode_model(EnrichedArticle, message.value)
+        if record.duplicate_of:  # a syndicated copy raises nothing its original did not
+            return record.uri, []
         return record.uri, rules.evaluate(record, datetime.now(UTC))
 
     async def publish_alerts(message: Any, found: tuple[str, list[Alert]]) -> None:
@@ -153,8 +197,17 @@ def create_app(settings: Settings) -> Runtime:
 
     @app.agent(articles, name="enrich")
     async def enrich(stream: Any) -> None:
-        """Decode each article, extract its findings, publish the enriched record."""
-        await driver.run(stream, "enrich", extract, publish_enriched)
+        """Decode each article, extract its findings, pass them to the stories agent."""
+        await driver.run(stream, "enrich", extract, publish_extracted)
+
+    @app.agent(story_input, name="stories")
+    async def track(stream: Any) -> None:
+        """Mark near-duplicates, link each article to its story, publish the enriched record and updates."""
+        await driver.run(stream, "stories", observe_story, publish_story)
+
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode's stub wants a positional-only sender
+    async def forget_story_indexes(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        stories.reset()
 
     @app.agent(enriched, name="alerts")
     async def alert(stream: Any) -> None:

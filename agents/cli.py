@@ -78,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     publish.set_defaults(handler=_cmd_publish)
 
     tail = commands.add_parser("tail", help="print records of a topic as JSON lines",
-                               description="TOPIC is a topic name or one of: articles, enriched, alerts, "
-                                           "deadletter. Dead letters are printed with their headers.")
+                               description="TOPIC is a topic name or one of: articles, enriched, updates, "
+                                           "alerts, deadletter. Dead letters are printed with their headers.")
     tail.add_argument("topic", metavar="TOPIC")
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest record (default: new only)")
     tail.add_argument("--max", type=int, metavar="N", help="stop after N records")
@@ -92,6 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("paths", nargs="+", metavar="PATH")
     extract.add_argument("--quiet", action="store_true", help="print nothing but the summary (for benchmarks)")
     extract.set_defaults(handler=_cmd_extract)
+
+    track = commands.add_parser(
+        "track", help="offline: extraction, near-duplicates and story tracking over articles, in the order given",
+        description="Runs the same code as the worker's enrich and stories agents, in memory, no Kafka. Prints one "
+                    "JSON line per article: {uri, story_id, stories, duplicate_of, updates}. Input files as for "
+                    "extract (JSON, JSON lines, native or ninjs).")
+    track.add_argument("paths", nargs="+", metavar="PATH")
+    track.add_argument("--stories", action="store_true", help="also print the tracked stories at the end")
+    track.set_defaults(handler=_cmd_track)
+
+    stories = commands.add_parser(
+        "stories", help="the tracked stories and their latest status, read from the stories table's changelog",
+        description="Reads the worker's stories table changelog (WIREWATCH_APP_ID-stories-changelog) to its end and "
+                    "prints one JSON line per story, most recently seen first.")
+    stories.add_argument("--limit", type=int, metavar="N", help="at most N stories")
+    stories.add_argument("--since", metavar="T", help="only stories seen at or after T (ISO 8601, e.g. 2026-12-01T00:00Z)")
+    stories.set_defaults(handler=_cmd_stories)
 
     topics = commands.add_parser("topics", help="manage wirewatch's topics")
     topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
@@ -149,7 +166,8 @@ def _read_raw(name: str) -> bytes:
 
 def _resolve_topic(settings: Any, name: str) -> str:
     aliases = {"articles": settings.topic_articles, "enriched": settings.topic_enriched,
-               "alerts": settings.topic_alerts, "deadletter": settings.topic_deadletter}
+               "alerts": settings.topic_alerts, "deadletter": settings.topic_deadletter,
+               "updates": settings.topic_event_updates}
     return str(settings.topic(aliases[name])) if name in aliases else name
 
 
@@ -221,6 +239,74 @@ def _cmd_extract(args: argparse.Namespace, settings: Any) -> int:
     return EXIT_USAGE if rejected else EXIT_OK
 
 
+# -- track, stories ----------------------------------------------------------------------------------
+def _cmd_track(args: argparse.Namespace, settings: Any) -> int:
+    from agents.article_files import read_articles
+    from agents.extractor import build_pipeline
+    from agents.stories import story_config
+    from streams.stories.features import text_features
+    from streams.stories.tracker import StoryTracker
+
+    pipeline = build_pipeline(settings)
+    config = story_config(settings)
+    tracker = StoryTracker({}, config)
+    done = rejected = 0
+    out = sys.stdout.buffer
+    for item in read_articles(args.paths):
+        if item.article is None:
+            rejected += 1
+            print(f"wirewatch: rejected {item.rejection()}", file=sys.stderr)
+            continue
+        record = pipeline.extract(item.article)
+        seen = tracker.observe(record, text_features(item.article.headline, item.article.body_text, config))
+        tracker.apply(seen)
+        done += 1
+        out.write(orjson.dumps({"uri": seen.uri, "story_id": seen.story_id, "stories": seen.stories,
+                                "duplicate_of": seen.duplicate_of,
+                                "updates": [u.model_dump(mode="json") for u in seen.updates]}) + b"\n")
+        out.flush()
+    if args.stories:
+        for story in tracker.stories():
+            out.write(orjson.dumps({"story": story.model_dump(mode="json")}) + b"\n")
+    print(f"tracked {done} article(s) into {len(tracker.stories())} story(ies); rejected {rejected}", file=sys.stderr)
+    return EXIT_USAGE if rejected else EXIT_OK
+
+
+def _cmd_stories(args: argparse.Namespace, settings: Any) -> int:
+    from datetime import UTC, datetime
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigError(f"--since {args.since!r}: not an ISO 8601 time ({exc})") from exc
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return asyncio.run(_stories(settings, since, args.limit))
+
+
+async def _stories(settings: Any, since: Any, limit: int | None) -> int:
+    from agents.reader import TopicReader
+    from agents.stories import story_config
+    from streams.stories.tracker import StoryTracker
+
+    topic = settings.story_changelog_topic
+    async with TopicReader(settings.kafka_client_options(), [topic], from_beginning=True) as reader:
+        if not reader.partitions:
+            print(f"wirewatch: no stories yet (topic {topic!r} does not exist: has the worker run?)", file=sys.stderr)
+            return EXIT_USAGE
+        state: dict[str, Any] = {}
+        for record in await reader.read_to_end():
+            key = record.key.decode() if record.key else ""
+            if record.value is None:
+                state.pop(key, None)
+            else:
+                state[key] = orjson.loads(record.value)
+    for story in StoryTracker(state, story_config(settings)).stories(since=since, limit=limit):
+        sys.stdout.write(orjson.dumps(story.model_dump(mode="json")).decode() + "\n")
+    return EXIT_OK
+
+
 # -- topics ------------------------------------------------------------------------------------------
 def _cmd_topics_create(args: argparse.Namespace, settings: Any) -> int:
     return asyncio.run(_create_topics(settings))
@@ -231,6 +317,7 @@ async def _create_topics(settings: Any) -> int:
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     limits = {settings.topic(name): settings.topic_max_message_bytes(name) for name in settings.topic_names}
+    partitions = {settings.topic(name): settings.topic_partitions(name) for name in settings.topic_names}
     admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
@@ -238,11 +325,11 @@ async def _create_topics(settings: Any) -> int:
         wanted = [t for t in limits if t not in existing]
         if wanted:
             await admin.create_topics([
-                NewTopic(name, settings.partitions, settings.replication_factor,
+                NewTopic(name, partitions[name], settings.replication_factor,
                          topic_configs={"max.message.bytes": str(limits[name])})
                 for name in wanted])
             for name in wanted:
-                print(f"created  {name} (partitions={settings.partitions}, replication={settings.replication_factor}, "
+                print(f"created  {name} (partitions={partitions[name]}, replication={settings.replication_factor}, "
                       f"max.message.bytes={limits[name]})", file=sys.stderr)
         for name in sorted(set(limits) & existing):
             overrides = await _topic_overrides(admin, name)

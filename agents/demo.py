@@ -14,7 +14,7 @@ from agents.producer import produce
 from agents.reader import TopicReader
 from schemas.codec import encode
 
-__all__ = ["run_demo", "summarise_alert", "summarise_enriched"]
+__all__ = ["run_demo", "summarise_alert", "summarise_enriched", "summarise_update"]
 
 _ALERTS_SETTLE_S = 3.0
 
@@ -23,9 +23,17 @@ def summarise_enriched(value: dict[str, Any]) -> str:
     """One line per enriched record: headline, counts, topics, speakers."""
     speakers = sorted({s["speaker"]["name"] for s in value.get("statements", []) if s.get("speaker")})
     topics = ",".join(value.get("topics", [])) or "-"
+    events = ",".join(sorted({e["type"] for e in value.get("events", []) if e["type"] != "STATEMENT"})) or "-"
+    copy = f" | duplicate of {value['duplicate_of']}" if value.get("duplicate_of") else ""
     return (f"[enriched] {value['uri']} | {value.get('headline', '')[:70]} | "
             f"{len(value.get('actors', []))} actors, {len(value.get('statements', []))} statements, "
-            f"{len(value.get('stances', []))} stances | topics: {topics} | speakers: {', '.join(speakers) or '-'}")
+            f"{len(value.get('stances', []))} stances | topics: {topics} | events: {events} | "
+            f"speakers: {', '.join(speakers) or '-'} | story {value.get('story_id') or '-'}{copy}")
+
+
+def summarise_update(value: dict[str, Any]) -> str:
+    """One line per event update."""
+    return f"[update] {value.get('story_id')} {value.get('change')}: {value.get('summary')}"
 
 
 def summarise_alert(value: dict[str, Any]) -> str:
@@ -44,16 +52,23 @@ def run_demo(settings: Any, paths: list[str], *, once: bool, timeout: float) -> 
 
 async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> int:
     since_ms = int(time.time() * 1000) - 1000
-    records = [(i.article.uri.encode(), encode(i.article.model_dump(mode="json", exclude_none=True))) for i in items]
-    await produce(settings, settings.topic(settings.topic_articles), records)
-    print(f"published {len(records)} sample article(s) to {settings.topic(settings.topic_articles)}; "
-          "waiting for the worker...", file=sys.stderr)
+    articles_topic = settings.topic(settings.topic_articles)
+    # One at a time, each once the previous is enriched, as a feed delivers them: the input topic has
+    # several partitions, so a batch could be processed out of order (a copy before its original).
+    queue = [(i.article.uri, encode(i.article.model_dump(mode="json", exclude_none=True))) for i in items]
+
+    async def publish_next() -> None:
+        uri, value = queue.pop(0)
+        await produce(settings, articles_topic, [(uri.encode(), value)])
+        print(f"published {uri} to {articles_topic}", file=sys.stderr)
+
+    await publish_next()
     pending = {i.article.uri for i in items}
     enriched_topic, alerts_topic = settings.topic(settings.topic_enriched), settings.topic(settings.topic_alerts)
-    dlq_topic = settings.topic(settings.topic_deadletter)
-    alerts = 0
+    dlq_topic, updates_topic = settings.topic(settings.topic_deadletter), settings.topic(settings.topic_event_updates)
+    alerts = updates = 0
     deadline = time.monotonic() + timeout
-    async with TopicReader(settings.kafka_client_options(), [enriched_topic, alerts_topic, dlq_topic],
+    async with TopicReader(settings.kafka_client_options(), [enriched_topic, updates_topic, alerts_topic, dlq_topic],
                            since_ms=since_ms) as reader:
         idle = _ALERTS_SETTLE_S if once else None
         async for record in _until(reader, once, pending, idle, deadline):
@@ -61,11 +76,20 @@ async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> i
                 headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or [])}
                 print(f"[deadletter] {headers.get('wirewatch.errors.reason')}: "
                       f"{headers.get('__streams.errors.message')}", flush=True)
+                if record.key:
+                    pending.discard(record.key.decode("utf-8", "replace"))
+                if queue:
+                    await publish_next()
                 continue
             value = orjson.loads(record.value)
             if record.topic == enriched_topic:
                 pending.discard(value["uri"])
                 print(summarise_enriched(value), flush=True)
+                if queue and value["uri"] not in {uri for uri, _ in queue}:
+                    await publish_next()
+            elif record.topic == updates_topic:
+                updates += 1
+                print(summarise_update(value), flush=True)
             else:
                 alerts += 1
                 print(summarise_alert(value), flush=True)
@@ -73,7 +97,7 @@ async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> i
         print(f"wirewatch demo: timed out; {len(pending)} sample(s) not processed: {sorted(pending)}",
               file=sys.stderr)
         return 1
-    print(f"done: {len(items)} article(s) enriched, {alerts} alert(s)", file=sys.stderr)
+    print(f"done: {len(items)} article(s) enriched, {updates} event update(s), {alerts} alert(s)", file=sys.stderr)
     return 0
 
 

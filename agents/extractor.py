@@ -27,10 +27,12 @@ from typing import Any
 
 from agents.deadletter import Failure
 from agents.settings import Settings
+from agents.stories import encode_story_input, story_config
 from schemas.codec import encode
 from streams.ingest.normalise import article_from_bytes
 from streams.pipeline import Pipeline
 from streams.resources import Resources
+from streams.stories.features import text_features
 
 __all__ = ["Extracted", "ExtractorPool", "build_pipeline"]
 
@@ -44,6 +46,8 @@ class Extracted:
 
     uri: str
     value: bytes
+    #: the record for the stories agent: the enriched record and its text features
+    story_input: bytes
     actors: int
     statements: int
     seconds: float
@@ -147,6 +151,7 @@ def _init_child(settings: Settings) -> None:
         pass
     _child["pipeline"] = build_pipeline(settings)
     _child["max_record_bytes"] = settings.max_record_bytes
+    _child["story_config"] = story_config(settings)
 
 
 def _ping() -> bool:
@@ -160,9 +165,11 @@ def _extract(value: bytes, ingested_ts: float | None) -> Extracted | Failure:
         ingested_at = datetime.fromtimestamp(ingested_ts, UTC) if ingested_ts is not None else None
         record = _child["pipeline"].extract(article, ingested_at=ingested_at)
         encoded = encode(record)
+        features = text_features(article.headline, article.body_text, _child["story_config"])
+        story_input = encode_story_input(encoded, features)
     except Exception as exc:  # bad input or a bug in a stage: described for the dead-letter topic
         return Failure.from_exception(exc)
-    return Extracted(uri=record.uri, value=encoded, actors=len(record.actors),
+    return Extracted(uri=record.uri, value=encoded, story_input=story_input, actors=len(record.actors),
                      statements=len(record.statements), seconds=time.perf_counter() - started)
 
 

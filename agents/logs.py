@@ -14,7 +14,7 @@ import orjson
 __all__ = ["JsonFormatter", "RateLimit", "get_logger", "message_context"]
 
 _CONTEXT_KEYS = ("uri", "topic", "partition", "offset", "reason", "stage", "attempt", "error", "alert_id",
-                 "articles", "statements", "alerts", "actors", "seconds")
+                 "articles", "statements", "alerts", "actors", "seconds", "story_id", "duplicate_of", "updates")
 
 
 class JsonFormatter(logging.Formatter):

@@ -36,6 +36,15 @@ class Metrics:
         self.stuck = Gauge("wirewatch_agent_stuck", "1 while the agent is stuck", ["agent"], registry=self.registry)
         self.log_lines_suppressed = Counter("wirewatch_log_lines_suppressed_total",
                                             "Repeated log lines dropped by the rate limit", registry=self.registry)
+        self.event_updates = Counter("wirewatch_event_updates_total", "Event updates published", ["change"],
+                                     registry=self.registry)
+        self.duplicates = Counter("wirewatch_duplicates_total", "Articles recognised as near-duplicates",
+                                  registry=self.registry)
+        self.replays_skipped = Counter("wirewatch_story_replays_skipped_total",
+                                       "Stories input records already applied (a replay after a restart)",
+                                       registry=self.registry)
+        self.stories_open = Gauge("wirewatch_stories_open", "Stories not yet dormant, as the stories agent sees them",
+                                  registry=self.registry)
         self.extract_seconds = Histogram(
             "wirewatch_extract_seconds", "Extraction time per article",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0), registry=self.registry,

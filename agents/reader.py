@@ -59,6 +59,17 @@ class TopicReader:
         else:
             await self._consumer.seek_to_end(*self.partitions)
 
+    async def read_to_end(self) -> list[ConsumerRecord]:
+        """Every record from the current position up to the end offsets as of this call."""
+        ends = await self._consumer.end_offsets(self.partitions)
+        records: list[ConsumerRecord] = []
+        while True:
+            positions = {tp: await self._consumer.position(tp) for tp in ends}
+            if all(positions[tp] >= end for tp, end in ends.items()):
+                return records
+            batch = await self._consumer.getmany(timeout_ms=500)
+            records.extend(r for tp, part in batch.items() for r in part if r.offset < ends[tp])
+
     async def records(self, idle_timeout: float | None = None) -> AsyncIterator[ConsumerRecord]:
         """Yield records as they arrive; stop after ``idle_timeout`` seconds without one.
 

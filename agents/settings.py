@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     topic_enriched: str = "news.articles.enriched"
     topic_alerts: str = "news.alerts"
     topic_deadletter: str = "news.deadletter"
+    topic_event_updates: str = "news.events.updates"
+    topic_story_input: str = Field("wirewatch.stories.in", description="internal: extracted articles on their "
+                                   "way to the stories agent; always one partition (README: Stories)")
     topic_passthrough_in: str = "wirewatch.bench.passthrough.in"
     topic_passthrough_out: str = "wirewatch.bench.passthrough.out"
     partitions: int = Field(3, ge=1)
@@ -55,6 +58,7 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(10.0, gt=0, description="a silent member loses its partitions after this")
     heartbeat_interval_s: float = Field(3.0, gt=0, description="consumer heartbeats (at most a third of the session timeout)")
     max_poll_interval_s: float = Field(300.0, gt=0, description="longest time between two polls of the consumer")
+    commit_interval_s: float = Field(2.8, gt=0, description="how often consumed offsets are committed (Faust's default)")
     reconnect_backoff_s: float = Field(1.0, gt=0, description="pause between metadata retries while the broker is unreachable")
 
     # -- extraction --------------------------------------------------------------------------------
@@ -73,6 +77,14 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, description="metrics (/metrics), health (/health), readiness (/ready)")
     log_level: str = "info"
+    store: str = Field("memory://", description="Faust table store: memory:// (rebuilt from the changelog at start) "
+                       "or rocksdb:// (pip install '.[rocksdb]')")
+    story_duplicate_window_s: float = Field(3 * 86400.0, gt=0, description="a near-duplicate of an article "
+                                            "published this long before (event time) is recognised")
+    story_quiet_period_s: float = Field(7 * 86400.0, gt=0, description="a story with no article for this long "
+                                        "(event time) goes dormant")
+    story_retention_s: float = Field(30 * 86400.0, gt=0, description="articles and stories last seen longer ago "
+                                     "(event time) are dropped from the stories table")
     passthrough_enabled: bool = Field(False, description="run the no-extraction agent used by bench/")
     extract_processes: int = Field(1, ge=1, description="extraction processes per worker (off the event loop)")
     extract_timeout_s: float = Field(30.0, gt=0, description="an article whose extraction takes longer is dead-lettered (timeout)")
@@ -103,7 +115,8 @@ class Settings(BaseSettings):
     @property
     def topic_names(self) -> list[str]:
         """Every topic wirewatch reads or writes (unprefixed)."""
-        names = [self.topic_articles, self.topic_enriched, self.topic_alerts, self.topic_deadletter]
+        names = [self.topic_articles, self.topic_story_input, self.topic_enriched, self.topic_event_updates,
+                 self.topic_alerts, self.topic_deadletter]
         if self.passthrough_enabled:
             names += [self.topic_passthrough_in, self.topic_passthrough_out]
         return names
@@ -124,7 +137,7 @@ class Settings(BaseSettings):
             return self.max_record_bytes + _HEADROOM_BYTES
         if name == self.topic_enriched:
             return self.max_output_bytes + _HEADROOM_BYTES
-        if name == self.topic_deadletter:
+        if name in (self.topic_deadletter, self.topic_story_input):
             return self.max_request_bytes
         return _KAFKA_DEFAULT_MAX_MESSAGE_BYTES
 
@@ -132,6 +145,15 @@ class Settings(BaseSettings):
     def max_request_bytes(self) -> int:
         """The producer's ``max_request_size`` and the dead-letter topic's ``max.message.bytes``."""
         return max(self.max_record_bytes, self.max_output_bytes) + 2 * _HEADROOM_BYTES
+
+    @property
+    def story_changelog_topic(self) -> str:
+        """The stories table's changelog (Faust names it ``<app_id>-<table>-changelog``)."""
+        return f"{self.app_id}-stories-changelog"
+
+    def topic_partitions(self, name: str) -> int:
+        """Partitions of one of wirewatch's (unprefixed) topics: the stories input has one (README: Stories)."""
+        return 1 if name == self.topic_story_input else self.partitions
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection options for aiokafka clients built outside Faust (CLI, tests, bench)."""

@@ -88,6 +88,10 @@ class Namespace:
         """
         return asyncio.run(_read(self.settings, self.settings.topic(topic), expected, timeout, settle))
 
+    def read_raw(self, topic: str, timeout: float = 5.0) -> list[Any]:
+        """Every record of ``topic`` (its full name, e.g. a table's changelog) now on the broker."""
+        return asyncio.run(_read(self.settings, topic, 10**9, timeout, 0.0))
+
 
 async def _produce(settings: Settings, topic: str,
                    records: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]]) -> None:

@@ -18,7 +18,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("worker", "publish", "tail", "extract", "topics", "eval"):
+    for command in ("worker", "publish", "tail", "extract", "track", "stories", "topics", "eval"):
         assert command in out
 
 
@@ -51,3 +51,23 @@ def test_bad_configuration_names_the_setting(monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.setenv("WIREWATCH_ACTORS_FILE", "/nonexistent/actors.yaml")
     assert main(["extract", str(REPO / "samples" / "peace_talks.json")]) == 2
     assert "/nonexistent/actors.yaml" in capsys.readouterr().err
+
+
+def test_track_prints_one_line_per_article_and_marks_the_syndicated_copy(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    samples = REPO / "samples"
+    assert main(["track", str(samples / "peace_talks.json"), str(samples / "syndicated_copy.json")]) == 0
+    captured = capsys.readouterr()
+    lines = [orjson.loads(line) for line in captured.out.splitlines()]
+    assert [line["uri"].rsplit(":", 1)[1] for line in lines] == [
+        "geneva-talks-1", "delegation-2", "markets-3", "delegation-2-syndicated"]
+    original, copy = lines[1], lines[3]
+    assert copy["duplicate_of"] == original["uri"] and copy["updates"] == []
+    assert copy["story_id"] == original["story_id"] and original["story_id"] in original["stories"]
+    assert [u["change"] for u in lines[0]["updates"]][:1] == ["new_story"]
+    assert "tracked 4 article(s)" in captured.err
+
+
+def test_stories_rejects_a_bad_since(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stories", "--since", "yesterday"]) == 2
+    assert "--since 'yesterday'" in capsys.readouterr().err

@@ -42,7 +42,9 @@ def test_compose_topics_get_the_limits_topics_create_sets() -> None:
     from pathlib import Path
 
     compose = (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
-    declared = dict(re.findall(r"(news\.[a-z.]+):(\d+)", compose))
+    declared = {name: (bytes_, parts) for name, bytes_, parts
+                in re.findall(r"((?:news|wirewatch)\.[a-z.]+):(\d+)(?::(\d+))?", compose)}
     settings = Settings()
     for name in settings.topic_names:
-        assert int(declared[name]) == settings.topic_max_message_bytes(name), name
+        assert int(declared[name][0]) == settings.topic_max_message_bytes(name), name
+        assert int(declared[name][1] or 3) == settings.topic_partitions(name), name
