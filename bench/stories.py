@@ -12,7 +12,8 @@ with Zipf-like weights (rank^-1.1, like news text), 20,000 made-up participants 
 organisations, countries) and 2,000 places. A story is 25 topic words, 3 participants and a
 place; each of its articles is 150 words: 55% from the story's topic words, 45% from the whole
 vocabulary, with its participants and place named in it. Event times stay inside one quiet period,
-so every story is open. Prints one JSON object: ms per article (mean, p50, p95) per size.
+so every story is open. Prints one JSON object: ms per article (mean, p50, p95) per size, and
+the size of the state and the time to rebuild the indexes from it (a worker's restart).
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ def _measure(size: int, probes: int, world: _World, config: StoryConfig) -> dict
         tracker.apply(tracker.observe(*world.article(story, rng, f"urn:bench:{n}",
                                                      _START + timedelta(seconds=n * spread))))
     fill_seconds = time.perf_counter() - started
+    # what a worker does after a restart or rebalance: rebuild the indexes from the recovered table
+    started = time.perf_counter()
+    StoryTracker(tracker.store, config)
+    rebuild_seconds = time.perf_counter() - started
+    state_bytes = sum(len(orjson.dumps(value)) for value in tracker.store.values())
     end = _START + timedelta(seconds=size * spread)
     inputs = []
     for n in range(probes):
@@ -104,6 +110,8 @@ def _measure(size: int, probes: int, world: _World, config: StoryConfig) -> dict
         "ms_per_article_p95": round(timings[int(len(timings) * 0.95)], 3),
         "probes_joining_a_story": joined, "probes_meant_to_join": (probes + 1) // 2,
         "fill_seconds": round(fill_seconds, 1),
+        "rebuild_seconds": round(rebuild_seconds, 2), "state_records": len(tracker.store),
+        "state_mb": round(state_bytes / 1e6, 1),
     }
 
 

@@ -362,9 +362,15 @@ def _distinct(args: Arguments) -> Arguments:
         if actor.id not in seen:
             seen.add(actor.id)
             sources.append(actor)
+    # "Turkey will send a delegation led by Hakan Fidan": a country's own people (and a person's own
+    # country) are not the other side of its event
+    own = {actor.country for actor in sources if actor.type == "country" and actor.country}
+    members = {actor.country for actor in sources if actor.type != "country" and actor.country}
     recipients = []
     for actor in args.recipients:
-        if actor.id not in seen:
-            seen.add(actor.id)
-            recipients.append(actor)
+        if actor.id in seen or (actor.country in own and actor.type != "country") or (
+                actor.type == "country" and actor.country in members):
+            continue
+        seen.add(actor.id)
+        recipients.append(actor)
     return Arguments(sources, recipients, args.location)

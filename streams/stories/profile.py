@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from schemas import EnrichedArticle
+from schemas import EnrichedArticle, Event
 from streams.stories.config import StoryConfig
 from streams.stories.features import TextFeatures
 
@@ -53,9 +53,9 @@ class ArticleProfile:
     places: dict[str, str]
     #: event dates (ISO, as the events stage resolved them)
     dates: tuple[str, ...]
-    #: PLOVER types of the article's events (not negated), first mention first
+    #: PLOVER types of the article's events (not negated), the main one first (:func:`_by_salience`)
     kinds: tuple[str, ...]
-    #: the most advanced status the article's events report, or None
+    #: the most advanced status the events of the main kind report, or None
     status: str | None
     #: names of the main event's actors, recipients (for the new-story line)
     event_actors: tuple[str, ...] = field(default=())
@@ -86,7 +86,7 @@ def article_profile(enriched: EnrichedArticle, features: TextFeatures, config: S
     events = [event for event in enriched.events if not event.negated]
     places = {e.location.id: e.location.name for e in events if e.location is not None}
     event_dates = tuple(dict.fromkeys(e.date for e in events if e.date))
-    kinds = tuple(dict.fromkeys(e.type for e in events))
+    kinds = _by_salience(events, len(enriched.headline))
     if config.use_entities:
         vector.update({PLACE + place: 1.0 for place in places})
         for date in set(features.dates) | {d[:7] for d in event_dates} | {d[:4] for d in event_dates}:
@@ -95,12 +95,13 @@ def article_profile(enriched: EnrichedArticle, features: TextFeatures, config: S
     participants = _participants(enriched, names, in_headline)
     roles = {actor.id: actor.roles[0].title for actor in enriched.actors
              if actor.id in participants and actor.roles and not actor.roles[0].former}
-    main = next((e for e in events if e.type != "STATEMENT"), events[0] if events else None)
+    main_events = [e for e in events if kinds and e.type == kinds[0]]
+    main = max(main_events, key=lambda e: (bool(e.actors) + bool(e.recipients), e.confidence), default=None)
     return ArticleProfile(
         vector=vector,
         main_people=tuple(actor_id for _, actor_id in sorted(people)[:2]) if config.use_entities else (),
         participants=participants, roles=roles, places=places, dates=event_dates, kinds=kinds,
-        status=_status(events),
+        status=_status(main_events),
         event_actors=tuple(names.get(a, a) for a in main.actors) if main else (),
         event_recipients=tuple(names.get(r, r) for r in main.recipients) if main else (),
     )
@@ -120,6 +121,18 @@ def _participants(enriched: EnrichedArticle, names: Mapping[str, str], in_headli
         if actor.id in in_headline and actor.type in _PARTICIPANT_TYPES:
             found.setdefault(actor.id, actor.name)
     return found
+
+
+def _by_salience(events: list[Event], headline_end: int) -> tuple[str, ...]:
+    """Event types, most salient first: summed confidence, triple for a trigger in the headline.
+
+    STATEMENT comes last: an article quoting people is mainly about what they discuss.
+    """
+    score: dict[str, float] = {}
+    for event in events:
+        in_headline = bool(event.mentions) and event.mentions[0][0] < headline_end
+        score[event.type] = score.get(event.type, 0.0) + event.confidence * (3.0 if in_headline else 1.0)
+    return tuple(sorted(score, key=lambda kind: (kind == "STATEMENT", -score[kind], kind)))
 
 
 def _status(events: Iterable[object]) -> str | None:

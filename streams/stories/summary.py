@@ -51,9 +51,9 @@ def new_story_summary(kind: str, actors: Sequence[str], recipients: Sequence[str
                       headline: str) -> str:
     """A new story's line: "Turkey holds talks with Oman in Muscat", else the headline."""
     verb = _KIND_VERB.get(kind)
-    if not verb or not actors:
+    if not verb or not actors or not recipients:  # "Turkey: agreement" says less than the headline
         return _clip(headline or "New story", _MAX)
-    line = f"{_names(actors)} {verb} {_names(recipients)}" if recipients else _intransitive(kind, actors)
+    line = f"{_names(actors)} {verb} {_names(recipients)}"
     if places:
         line += f" in {places[0]}"
     return _clip(line, _MAX)
@@ -84,11 +84,6 @@ def detail_summary(label: str, what: str, value: str) -> str:
     if what == "date":
         return _clip(f"{_capital(label)}: dated {value}", _MAX)
     return _clip(f"{_capital(label)}: also in {value}", _MAX)
-
-
-def _intransitive(kind: str, actors: Sequence[str]) -> str:
-    noun = _KIND_NOUN.get(kind, kind.lower())
-    return f"{_names(actors)}: {noun}"
 
 
 def _names(names: Sequence[str]) -> str:

@@ -228,7 +228,7 @@ class StoryTracker:
             if date not in before["dates"]:
                 updates.append(self._update(story_id, "new_detail", enriched, None, {"date": date},
                                             "date:" + date, wording.detail_summary(label, "date", date)))
-        for kind in after["kinds"]:
+        for kind in profile.kinds[:1]:  # what the article is mainly about, not every event it mentions
             if kind not in before["kinds"] and kind != "STATEMENT":
                 updates.append(self._update(story_id, "new_detail", enriched, _kind(before), {"kind": kind},
                                             "kind:" + kind, wording.detail_summary(label, "kind", kind)))
@@ -297,8 +297,8 @@ def _merge(record: dict[str, Any], enriched: EnrichedArticle, profile: ArticlePr
     for place_id, name in profile.places.items():
         record["places"].setdefault(place_id, name)
     record["dates"] = [*record["dates"], *(d for d in profile.dates if d not in record["dates"])]
-    for kind in profile.kinds:
-        record["kinds"][kind] = record["kinds"].get(kind, 0) + 1
+    for rank, kind in enumerate(profile.kinds):  # the article's main kind counts double
+        record["kinds"][kind] = record["kinds"].get(kind, 0) + (2 if rank == 0 else 1)
     status = profile.status
     if status is not None and status != record["status"] and (
             record["status"] is None or STATUS_RANK[status] >= STATUS_RANK[record["status"]]):

@@ -239,3 +239,13 @@ def test_organisation_named_after_a_country_gets_its_code(extract: Callable[[str
     record = extract("The Kenyan Farmers Cooperative Union criticised the new tax on Monday.")
     criticism = _one(record, "DISAPPROVE")
     assert _names(record, criticism.actors) == {"KEN"}
+
+
+def test_a_countrys_own_minister_is_not_the_recipient_of_its_delegation(
+        extract: Callable[[str], EnrichedArticle]) -> None:
+    record = extract("Turkey will send a delegation led by Foreign Minister Hakan Fidan to the next round of "
+                     "ceasefire talks, officials said on Tuesday.")
+    consult = [e for e in record.events if e.type == "CONSULT"]
+    assert consult and _names(record, consult[0].actors) == {"TUR"}
+    fidan = next(a.id for a in record.actors if a.name == "Hakan Fidan")
+    assert all(fidan not in e.recipients for e in consult), consult
