@@ -158,16 +158,19 @@ def create_app(settings: Settings) -> Runtime:
             return
         record, seen = result
         context = message_context(message.topic, message.partition, message.offset, record.uri)
-        if seen.applied_before:  # a replay: its outputs went out before its state was written
-            metrics.replays_skipped.inc()
-            log.info("already applied; nothing published", extra=context)
-            return
         record = record.model_copy(update={"duplicate_of": seen.duplicate_of, "story_id": seen.story_id})
         await driver.send(enriched, record.uri.encode(), encode(record))
+        if seen.applied_before:
+            # a replay after a restart, or the same article sent again: the story already has it, so
+            # no update; the enriched record goes out again (at least once, the same story and copy)
+            metrics.replays_skipped.inc()
+            log.info("already applied; enriched record sent again, no update", extra=context)
+            return
         for update in seen.updates:
             await driver.send(updates, update.story_id.encode(), encode(update))
             metrics.event_updates.labels(change=update.change).inc()
         stories.tracker.apply(seen)
+        metrics.stories_tracked.set(len(stories.tracker.index.story_keys))
         # the table's changelog records are buffered: have them acknowledged before the input is,
         # so a restart finds this article applied and publishes nothing twice
         await app.producer.flush()

@@ -98,6 +98,10 @@ async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> i
               file=sys.stderr)
         return 1
     print(f"done: {len(items)} article(s) enriched, {updates} event update(s), {alerts} alert(s)", file=sys.stderr)
+    if not updates:
+        print("(no event update: the stories table already holds these samples from an earlier run; "
+              "`wirewatch stories` lists them, and `scripts/kafka stop; rm -rf .kafka` starts afresh)",
+              file=sys.stderr)
     return 0
 
 

@@ -41,9 +41,10 @@ class Metrics:
         self.duplicates = Counter("wirewatch_duplicates_total", "Articles recognised as near-duplicates",
                                   registry=self.registry)
         self.replays_skipped = Counter("wirewatch_story_replays_skipped_total",
-                                       "Stories input records already applied (a replay after a restart)",
+                                       "Stories input records already applied (a replay, or the same article again): no update",
                                        registry=self.registry)
-        self.stories_open = Gauge("wirewatch_stories_open", "Stories not yet dormant, as the stories agent sees them",
+        self.stories_tracked = Gauge("wirewatch_stories_tracked", "Stories in the stories table (open or dormant, "
+                                     "within retention), as the stories agent sees them",
                                   registry=self.registry)
         self.extract_seconds = Histogram(
             "wirewatch_extract_seconds", "Extraction time per article",
