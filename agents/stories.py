@@ -14,18 +14,18 @@ stories agent only looks up and updates its indexes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import orjson
 
 from agents.settings import Settings
+from agents.tables import TableStore
 from schemas import EnrichedArticle
 from schemas.errors import InputError
 from streams.stories.features import TextFeatures
 from streams.stories.tracker import StoryConfig, StoryTracker
 
-__all__ = ["StoryInput", "TableStore", "TrackerHolder", "decode_story_input", "encode_story_input", "story_config"]
+__all__ = ["StoryInput", "TrackerHolder", "decode_story_input", "encode_story_input", "story_config"]
 
 StoryInput = tuple[EnrichedArticle, TextFeatures]
 
@@ -48,31 +48,6 @@ def decode_story_input(value: bytes) -> StoryInput:
         return EnrichedArticle.model_validate(data["enriched"]), TextFeatures.from_dict(data["features"])
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise InputError(f"not a stories input record: {exc}") from exc
-
-
-class TableStore(MutableMapping[str, Any]):
-    """A Faust table of raw bytes seen as ``str -> JSON-able value`` (what the tracker expects)."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-
-    def __getitem__(self, key: str) -> Any:
-        raw = self._table.get(key.encode())
-        if raw is None:
-            raise KeyError(key)
-        return orjson.loads(raw)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._table[key.encode()] = orjson.dumps(value)
-
-    def __delitem__(self, key: str) -> None:
-        del self._table[key.encode()]
-
-    def __iter__(self) -> Iterator[str]:
-        return (key.decode() for key in list(self._table.keys()))
-
-    def __len__(self) -> int:
-        return len(self._table)
 
 
 class TrackerHolder:
