@@ -110,6 +110,20 @@ def _parser() -> argparse.ArgumentParser:
     stories.add_argument("--since", metavar="T", help="only stories seen at or after T (ISO 8601, e.g. 2026-12-01T00:00Z)")
     stories.set_defaults(handler=_cmd_stories)
 
+    from agents import rules_cli
+
+    rules = commands.add_parser("rules", help="alert rules: validate a rules file, try it on articles offline")
+    rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    rules_check = rules_sub.add_parser("check", help="validate a rules file", description=rules_cli.CHECK_DESCRIPTION)
+    rules_check.add_argument("file", metavar="FILE")
+    rules_check.set_defaults(handler=rules_cli.cmd_rules_check)
+    rules_test = rules_sub.add_parser("test", help="which alerts articles would raise, and why",
+                                      description=rules_cli.TEST_DESCRIPTION)
+    rules_test.add_argument("file", metavar="FILE")
+    rules_test.add_argument("articles", nargs="+", metavar="ARTICLE")
+    rules_test.add_argument("--suppressed", action="store_true", help="also print alerts the gate dropped")
+    rules_test.set_defaults(handler=rules_cli.cmd_rules_test)
+
     topics = commands.add_parser("topics", help="manage wirewatch's topics")
     topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
     create = topics_sub.add_parser("create", help="create every topic with the configured partitions")
@@ -126,6 +140,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--once", action="store_true", help="exit once every sample has been processed")
     demo.add_argument("--timeout", type=float, default=300.0, help="give up after S seconds (with --once)")
     demo.set_defaults(handler=_cmd_demo)
+
+    from agents.webhooks_cli import VERIFY_DESCRIPTION, cmd_webhooks_verify
+
+    webhooks = commands.add_parser("webhooks", help="alert webhooks: tools for receivers")
+    webhooks_sub = webhooks.add_subparsers(dest="webhooks_command", metavar="ACTION", required=True)
+    verify = webhooks_sub.add_parser("verify", help="check the signature of a captured request read on stdin",
+                                     description=VERIFY_DESCRIPTION)
+    verify.add_argument("--secret", required=True, metavar="S", help="the subscription's secret (whsec_... or raw)")
+    verify.add_argument("--ignore-timestamp", action="store_true",
+                        help="accept a correct signature whose webhook-timestamp is over 5 minutes off")
+    verify.set_defaults(handler=cmd_webhooks_verify)
     return parser
 
 

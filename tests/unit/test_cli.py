@@ -71,3 +71,49 @@ def test_track_prints_one_line_per_article_and_marks_the_syndicated_copy(
 def test_stories_rejects_a_bad_since(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stories", "--since", "yesterday"]) == 2
     assert "--since 'yesterday'" in capsys.readouterr().err
+
+
+def test_rules_check_accepts_the_shipped_rules_and_names_the_line_of_a_bad_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "check", str(REPO / "streams" / "data" / "alert_rules.yaml")]) == 0
+    assert "2 rule(s) valid (2 statement)" in capsys.readouterr().out
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - id: ok\n  - id: typo\n    title: '{speeker}: {quote}'\n")
+    assert main(["rules", "check", str(bad)]) == 2
+    assert f"{bad}:3: rules[1].title" in capsys.readouterr().err
+
+
+def _rules_test_lines(out: str) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in out.splitlines()]
+
+
+def test_rules_test_on_the_samples_raises_the_seven_default_alerts_and_none_for_the_copy(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    samples = REPO / "samples"
+    assert main(["rules", "test", str(REPO / "streams" / "data" / "alert_rules.yaml"), str(samples / "peace_talks.json"),
+                 str(samples / "ninjs_ceasefire.json"), str(samples / "syndicated_copy.json")]) == 0
+    captured = capsys.readouterr()
+    lines = _rules_test_lines(captured.out)
+    assert len(lines) == 7 and all(line["alert"]["type"] == "statement.new" for line in lines)  # type: ignore[index]
+    assert not [line for line in lines if str(line["article_uri"]).endswith("syndicated")]
+    first = lines[0]
+    assert first["rule"] == "peace-talk-statement" and first["finding"]["speaker"]["name"] == "Ant\u00f3nio Guterres"  # type: ignore[index]
+    assert "7 alert(s) raised" in captured.err
+
+
+def test_rules_test_shows_story_alerts_and_the_throttle_like_the_gate(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n"
+                     "  - id: new-story\n    match: {kind: new_story, topics: [peace-talks]}\n"
+                     "  - id: statements\n    match: {kind: statement}\n    throttle_s: 86400\n")
+    samples = REPO / "samples"
+    assert main(["rules", "test", str(rules), str(samples / "peace_talks.json"), "--suppressed"]) == 0
+    lines = _rules_test_lines(capsys.readouterr().out)
+    stories = [line for line in lines if line["rule"] == "new-story"]
+    assert [s["alert"]["type"] for s in stories] == ["story.new", "story.new"]  # type: ignore[index]
+    assert stories[0]["finding"]["change"] == "new_story"  # type: ignore[index]
+    published = [line for line in lines if line["rule"] == "statements" and "suppressed" not in line]
+    throttled = [line for line in lines if line.get("suppressed") == "throttled"]
+    speakers = [line["alert"]["actors"][0]["id"] for line in published]  # type: ignore[index]
+    assert throttled and len(speakers) == len(set(speakers))  # one alert per speaker per day
