@@ -160,6 +160,7 @@ def create_app(settings: Settings) -> Runtime:
         context = message_context(message.topic, message.partition, message.offset, record.uri)
         record = record.model_copy(update={"duplicate_of": seen.duplicate_of, "story_id": seen.story_id})
         await driver.send(enriched, record.uri.encode(), encode(record))
+        metrics.articles.inc()
         if seen.applied_before:
             # a replay after a restart, or the same article sent again: the story already has it, so
             # no update; the enriched record goes out again (at least once, the same story and copy)
@@ -174,7 +175,6 @@ def create_app(settings: Settings) -> Runtime:
         # the table's changelog records are buffered: have them acknowledged before the input is,
         # so a restart finds this article applied and publishes nothing twice
         await app.producer.flush()
-        metrics.articles.inc()
         if seen.duplicate_of:
             metrics.duplicates.inc()
         metrics.end_to_end_seconds.observe(max(0.0, (datetime.now(UTC) - record.ingested_at).total_seconds()))

@@ -16,10 +16,11 @@ And **only a record an agent finished is acknowledged**. While its flow is stopp
 rebalance) Faust's stream loop skips the records it already fetched, and acknowledges them as it
 skips, even on a ``noack()`` stream (faust-streaming issue #527): their offsets were then committed
 although no agent ever processed them, and the record was lost. Our agents mark a record with
-:func:`mark_finished` before they acknowledge it; :meth:`Consumer.ack` ignores any other ack, and
-seeks the partition back to the first record skipped that way, so it is fetched and processed
-again (Faust's own seek to the committed offset covers a rebalance, but not a record skipped
-between that seek and the flow's resumption, which is what a restarted worker with a table meets).
+:func:`mark_finished` before they acknowledge it; :meth:`Consumer.ack` ignores any other ack, so
+the committed offset never passes a record no agent processed. A record skipped between Faust's
+seek to the committed offset and the flow's resumption (a restarted worker with a table meets
+this) is not fetched again until the next rebalance or restart: its partition's committed offset
+waits for it (seeking back from inside the consumer stalled a rebalance, so we do not).
 
 The transport is registered under the URL scheme ``wirewatch://`` (the app's broker URL); everything
 else is Faust's own aiokafka driver.
@@ -28,7 +29,6 @@ else is Faust's own aiokafka driver.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any, ClassVar
 
 import aiokafka
@@ -44,7 +44,6 @@ _backoff = {"seconds": 1.0}
 _runtime: dict[str, asyncio.Event | None] = {"stopping": None}
 #: (topic, partition, offset) of records an agent finished and is about to acknowledge
 _finished: set[tuple[str, int, int]] = set()
-_background: set[asyncio.Future[Any]] = set()
 
 
 def mark_finished(message: Any) -> None:
@@ -86,53 +85,17 @@ class Producer(faust_aiokafka.Producer):
 class Consumer(faust_aiokafka.Consumer):
     """Faust's consumer; acks only finished records; once stopping, it commits without waiting."""
 
-    _refetch: dict[Any, int]
-
     def ack(self, message: Any) -> bool:
-        """Acknowledge ``message`` if an agent finished it; refetch any other (see the module docstring)."""
+        """Acknowledge ``message`` if an agent finished it; ignore any other ack (see the module docstring)."""
         key = (message.topic, message.partition, message.offset)
         if key not in _finished:
-            # skipped by Faust's stream loop while its flow was stopped: not processed, so not
-            # acknowledged, not waited for by wait_empty, and fetched again
+            # skipped by Faust's stream loop while its flow was stopped: not processed, so neither
+            # acknowledged nor waited for by wait_empty; the next seek to the committed offset
+            # (a rebalance, a restart) fetches it again
             self._unacked_messages.discard(message)
-            self._schedule_refetch(message.tp, message.offset)
             return False
         _finished.discard(key)
         return bool(super().ack(message))
-
-    def _schedule_refetch(self, tp: Any, offset: int) -> None:
-        stopping = _runtime["stopping"]
-        if stopping is not None and stopping.is_set():
-            return  # not committed, so the next run reads it
-        read = self._read_offset.get(tp)
-        if read is not None and offset > read:
-            return  # a stale record beyond where the partition was already sought back to
-        if not hasattr(self, "_refetch"):
-            self._refetch = {}
-        first = tp not in self._refetch
-        self._refetch[tp] = min(offset, self._refetch.get(tp, offset))
-        if first:
-            task = asyncio.ensure_future(self._seek_back(tp))
-            _background.add(task)
-            task.add_done_callback(_background.discard)
-
-    async def _seek_back(self, tp: Any) -> None:
-        await asyncio.sleep(0.1)  # the rest of a skipped batch first: seek once, to its first record
-        offset = self._refetch.pop(tp, None)
-        if offset is None or tp not in self.assignment():
-            return
-        logging.getLogger("wirewatch").info(
-            "refetching %s:%d from offset %d (skipped by the stream while its flow was stopped)",
-            tp.topic, tp.partition, offset)
-        await self.seek(tp, offset)
-
-    async def wait_empty(self) -> None:
-        """Wait until every record taken is acknowledged, unless the worker is stopping (then commit)."""
-        stopping = _runtime["stopping"]
-        if stopping is not None and stopping.is_set():
-            await self.commit_and_end_transactions()
-            return
-        await super().wait_empty()
 
 
 class Transport(faust_aiokafka.Transport):
