@@ -277,7 +277,6 @@ class _Driver:
                                extra=message_context(message.topic, message.partition, message.offset))
                 break
             self._progress.end(stage, message)
-            transport.mark_finished(message)
             await manual.ack(event)
         await asyncio.Future()  # stopping: wait here until Faust cancels the agent
 

@@ -12,16 +12,6 @@ first wait (``wait_empty``) until every record an agent has taken is acknowledge
 when SIGTERM arrives and leave a record they could not finish unacknowledged on purpose (it is
 reprocessed after the restart), so that wait would last until the grace-period watchdog ends it.
 
-And **only a record an agent finished is acknowledged**. While its flow is stopped (on SIGTERM, during a
-rebalance) Faust's stream loop skips the records it already fetched, and acknowledges them as it
-skips, even on a ``noack()`` stream (faust-streaming issue #527): their offsets were then committed
-although no agent ever processed them, and the record was lost. Our agents mark a record with
-:func:`mark_finished` before they acknowledge it; :meth:`Consumer.ack` ignores any other ack, so
-the committed offset never passes a record no agent processed. A record skipped between Faust's
-seek to the committed offset and the flow's resumption (a restarted worker with a table meets
-this) is not fetched again until the next rebalance or restart: its partition's committed offset
-waits for it (seeking back from inside the consumer stalled a rebalance, so we do not).
-
 The transport is registered under the URL scheme ``wirewatch://`` (the app's broker URL); everything
 else is Faust's own aiokafka driver.
 """
@@ -35,20 +25,13 @@ import aiokafka
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-__all__ = ["SCHEME", "BackoffProducer", "Consumer", "Transport", "mark_finished", "register"]
+__all__ = ["SCHEME", "BackoffProducer", "Consumer", "Transport", "register"]
 
 SCHEME = "wirewatch"
 
 #: set by :func:`register`: read by every producer and consumer the transport creates
 _backoff = {"seconds": 1.0}
 _runtime: dict[str, asyncio.Event | None] = {"stopping": None}
-#: (topic, partition, offset) of records an agent finished and is about to acknowledge
-_finished: set[tuple[str, int, int]] = set()
-
-
-def mark_finished(message: Any) -> None:
-    """Record that an agent finished ``message``: its acknowledgement that follows is honoured."""
-    _finished.add((message.topic, message.partition, message.offset))
 
 
 class BackoffProducer(aiokafka.AIOKafkaProducer):
@@ -83,19 +66,15 @@ class Producer(faust_aiokafka.Producer):
 
 
 class Consumer(faust_aiokafka.Consumer):
-    """Faust's consumer; acks only finished records; once stopping, it commits without waiting."""
+    """Faust's consumer; once the worker is stopping, it commits what was acknowledged without waiting."""
 
-    def ack(self, message: Any) -> bool:
-        """Acknowledge ``message`` if an agent finished it; ignore any other ack (see the module docstring)."""
-        key = (message.topic, message.partition, message.offset)
-        if key not in _finished:
-            # skipped by Faust's stream loop while its flow was stopped: not processed, so neither
-            # acknowledged nor waited for by wait_empty; the next seek to the committed offset
-            # (a rebalance, a restart) fetches it again
-            self._unacked_messages.discard(message)
-            return False
-        _finished.discard(key)
-        return bool(super().ack(message))
+    async def wait_empty(self) -> None:
+        """Wait until every record taken is acknowledged, unless the worker is stopping (then commit)."""
+        stopping = _runtime["stopping"]
+        if stopping is not None and stopping.is_set():
+            await self.commit_and_end_transactions()
+            return
+        await super().wait_empty()
 
 
 class Transport(faust_aiokafka.Transport):
