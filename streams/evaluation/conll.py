@@ -35,6 +35,7 @@ __all__ = [
     "article_for",
     "evaluate",
     "predicted_spans",
+    "prf",
     "read_conll",
     "score",
 ]
@@ -148,10 +149,11 @@ def score(gold: set[GoldSpan], predicted: set[GoldSpan], labels: set[str]) -> di
     """Exact-span precision, recall and F1 over the spans whose type is in ``labels``."""
     gold_l = {g for g in gold if g[2] in labels}
     pred_l = {p for p in predicted if p[2] in labels}
-    return _prf(len(gold_l & pred_l), len(gold_l), len(pred_l))
+    return prf(len(gold_l & pred_l), len(gold_l), len(pred_l))
 
 
-def _prf(correct: int, gold: int, predicted: int) -> dict[str, Any]:
+def prf(correct: int, gold: int, predicted: int) -> dict[str, Any]:
+    """Precision, recall and F1 (rounded) with the gold and predicted counts."""
     precision = correct / predicted if predicted else 0.0
     recall = correct / gold if gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -181,7 +183,7 @@ class _Tally:
             self.add("LOC_countries", gold, predicted, {"LOC"})
 
     def report(self) -> dict[str, Any]:
-        return {name: _prf(*counts) for name, counts in self.counts.items()}
+        return {name: prf(*counts) for name, counts in self.counts.items()}
 
 
 def evaluate(

@@ -40,6 +40,7 @@ from typing import Any
 
 from schemas import Article, Event
 from schemas.errors import ConfigError
+from streams.evaluation.conll import prf as _prf
 
 __all__ = ["PloverRecord", "Prediction", "article_for", "evaluate", "pick", "read_records", "score", "split_of"]
 
@@ -123,14 +124,6 @@ def split_of(record_id: str) -> str:
 
 def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
-
-
-def _prf(correct: int, gold: int, predicted: int) -> dict[str, Any]:
-    precision = correct / predicted if predicted else 0.0
-    recall = correct / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "gold": gold, "predicted": predicted}
 
 
 def score(pairs: list[tuple[PloverRecord, Prediction]]) -> dict[str, Any]:
