@@ -7,10 +7,31 @@
   the broker is down: the loop spins (thousands of connects and log lines a second at full CPU).
   :class:`BackoffProducer` makes a failed metadata update wait ``reconnect_backoff_s`` first.
 
-And one consumer change: **on stop, commit what was acknowledged and go**. Faust's app and consumer
-first wait (``wait_empty``) until every record an agent has taken is acknowledged; the worker's agents stop taking records
-when SIGTERM arrives and leave a record they could not finish unacknowledged on purpose (it is
-reprocessed after the restart), so that wait would last until the grace-period watchdog ends it.
+And three consumer changes, each closing a way Faust loses or stalls input around a rebalance or a stop:
+
+- **A record the stream skipped is not acknowledged.** While the flow is stopped (a rebalance, a
+  table's recovery, shutdown) or when a record was fetched in an older group generation, Faust's
+  stream loop drops the record without handing it to the agent, and then acknowledges it "so the lag
+  does not grow" (faust-streaming #527); the next commit moves past a record nobody processed. Such a
+  record was never *tracked* (Faust tracks a record only when it hands it to an agent), so
+  :meth:`Consumer.ack` ignores the acknowledgement of an untracked record. Its offset is not committed;
+  the seek to the committed offsets after the rebalance, or the restart, reads it again.
+- **A partition without a committed offset is sought to its start.** After a rebalance Faust seeks
+  every partition to its committed offset, and aiokafka's ``seek_to_committed`` leaves a partition
+  whose committed offset is missing (or 0) where the fetcher stands. Records fetched and dropped while
+  the flow was stopped are then skipped for good: a partition taken over from a worker that died
+  before its first commit was never read. :meth:`Consumer.seek_to_committed` seeks such an agent input
+  partition to offset 0 (``auto_offset_reset=earliest`` would have started there).
+- **A record read again is not dropped.** Faust drops a fetched record whose offset is below the
+  last one it *read* (handed to a stream, processed or skipped) and treats a jump in offsets as a gap
+  to acknowledge. After the seek back both hide the very records the seek is for, so on agent input
+  partitions the read offset is not consulted (:class:`_ReadOffsets`). A record processed twice is
+  the at-least-once duplicate the agents already handle; its second acknowledgement still releases it.
+- **On stop, commit what was acknowledged and go.** Faust's app and consumer first wait
+  (``wait_empty``) until every record an agent has taken is acknowledged; the worker's agents stop
+  taking records when SIGTERM arrives and leave a record they could not finish unacknowledged on
+  purpose (it is reprocessed after the restart), so that wait would last until the grace-period
+  watchdog ends it.
 
 The transport is registered under the URL scheme ``wirewatch://`` (the app's broker URL); everything
 else is Faust's own aiokafka driver.
@@ -19,11 +40,14 @@ else is Faust's own aiokafka driver.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import aiokafka
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 __all__ = ["SCHEME", "BackoffProducer", "Consumer", "Transport", "register"]
 
@@ -65,8 +89,44 @@ class Producer(faust_aiokafka.Producer):
         )
 
 
+class _ReadOffsets(defaultdict[Any, int | None]):
+    """Faust's last-read offset per partition, which reads as unknown for agent input partitions."""
+
+    def __init__(self, unfiltered: Callable[[str], bool]) -> None:
+        super().__init__(lambda: None)
+        self._unfiltered = unfiltered
+
+    def __getitem__(self, tp: Any) -> int | None:
+        if self._unfiltered(tp.topic):
+            return None  # never drop a record read again, never acknowledge a "gap" (module doc)
+        return super().__getitem__(tp)
+
+
 class Consumer(faust_aiokafka.Consumer):
-    """Faust's consumer; once the worker is stopping, it commits what was acknowledged without waiting."""
+    """Faust's consumer: skipped records stay uncommitted, uncommitted partitions rewind, stop commits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read_offset = _ReadOffsets(lambda topic: topic in self.app.topics.acking_topics)
+
+    def ack(self, message: Any) -> bool:
+        """Acknowledge ``message``, unless the stream skipped it without handing it to an agent."""
+        if not message.tracked and self.app.topics.acks_enabled_for(message.topic):
+            return False  # skipped while the flow was stopped: read again after the seek or the restart
+        acked = bool(super().ack(message))
+        # Faust leaves a record whose offset was acknowledged before (read twice) among the unacked,
+        # and the next rebalance would wait for it forever
+        self._unacked_messages.discard(message)
+        return acked
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        """Seek to the committed offsets; an agent input partition with none (or 0) to its start."""
+        committed: Mapping[Any, int] = await super().seek_to_committed()
+        acking = self.app.topics.acking_topics
+        for tp, offset in committed.items():
+            if not offset and tp.topic in acking:
+                await self.seek(TP(tp.topic, tp.partition), 0)
+        return committed
 
     async def wait_empty(self) -> None:
         """Wait until every record taken is acknowledged, unless the worker is stopping (then commit)."""

@@ -222,8 +222,6 @@ def test_sigterm_on_an_idle_worker_commits_and_exits_zero(namespace: Namespace, 
     assert status == 0 and seconds < 15
 
 
-@pytest.mark.xfail(strict=False, reason="known bug since the stories table (issue #8 note): Faust acks a record "
-                   "its stream skips while the flow is stopped, so SIGTERM mid-stream can lose one article")
 def test_sigterm_mid_stream_exits_promptly_and_loses_nothing(namespace: Namespace) -> None:
     worker = namespace.worker()
     uris = {f"urn:test:drain:{n}" for n in range(150)}

@@ -127,6 +127,20 @@ def test_two_workers_share_partitions_and_a_rebalance_after_a_crash_loses_nothin
     assert not missing, f"missing after the rebalance: {missing[:10]}"
 
 
+def test_partitions_of_a_worker_killed_before_its_first_commit_are_read_from_the_start(namespace: Namespace) -> None:
+    # the survivor takes over partitions with no committed offset; records it fetched and dropped
+    # while the flow was stopped must be read again (aiokafka's seek_to_committed leaves them behind)
+    count = 60
+    first = namespace.worker(WIREWATCH_COMMIT_INTERVAL_S="600")
+    namespace.worker(WIREWATCH_WEB_PORT=str(free_port()), WIREWATCH_DATA_DIR=str(namespace.tmp / "faust2"))
+    assert namespace.cli("publish", str(_articles(namespace.tmp, count, "nocommit"))).returncode == 0
+    namespace.read("news.articles.enriched", 5)
+    first.stop(signal.SIGKILL)
+
+    missing = namespace.missing_uris({f"urn:test:nocommit:{n}" for n in range(count)}, timeout=150)
+    assert not missing, f"missing after the takeover: {missing[:10]}"
+
+
 def test_consumer_group_shows_zero_lag_after_a_run(namespace: Namespace) -> None:
     worker = namespace.worker()
     assert namespace.cli("publish", str(_articles(namespace.tmp, 10, "lag"))).returncode == 0
