@@ -210,7 +210,8 @@ def test_crashed_member_partitions_are_taken_over_within_the_session_timeout(nam
     print(f"\ntakeover of a SIGKILLed member's partitions: {takeover:.1f} s" if takeover else "\nno takeover")
     assert takeover is not None and takeover < 20
     namespace.produce("news.articles", [(f"k{n}".encode(), article(f"urn:test:takeover:{n}"), []) for n in range(9)])
-    assert sorted(enriched_uris(namespace, 9)) == sorted(f"urn:test:takeover:{n}" for n in range(9))
+    # at least once: a record taken just before the seek that ends the recovery may be processed twice
+    assert not namespace.missing_uris({f"urn:test:takeover:{n}" for n in range(9)}, timeout=90)
 
 
 def test_sigterm_on_an_idle_worker_commits_and_exits_zero(namespace: Namespace, tmp_path: Path) -> None:
