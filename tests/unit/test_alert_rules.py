@@ -15,6 +15,13 @@ from schemas.event_update import EventUpdate
 from streams.alerts.actors import role_matches
 from streams.alerts.candidate import Candidate
 from streams.alerts.gate import admit, decide, expired_keys
+from streams.alerts.routed import (
+    InvalidCandidateError,
+    decode_routed,
+    encode_candidate,
+    encode_stance,
+    pass_gate,
+)
 from streams.alerts.rule import AlertRule
 from streams.alerts.rules import DEFAULT_ALERT_RULES_FILE, AlertRules
 from streams.alerts.shifts import StanceObservation, expired_stance_keys, observe_stance
@@ -339,3 +346,31 @@ def test_expired_gate_and_stance_entries_are_listed_for_eviction() -> None:
 def test_candidate_round_trips_as_json() -> None:
     candidate = _candidate("x", throttle_s=5)
     assert Candidate.from_dict(candidate.to_dict()) == candidate
+
+
+# -- one routed record through the gate (what the gate agent runs) -----------------------------------
+def test_pass_gate_publishes_once_and_throttles_a_second_candidate_of_the_same_record() -> None:
+    store: dict[str, Any] = {}
+    outcome = pass_gate(store, _candidate("a", throttle_s=60), _rules(STATEMENT_RULE), NOW)
+    assert [c.alert.id for c in outcome.published] == ["a"] and store == {}  # read-only: writes are returned
+    store.update(outcome.writes)
+    again = pass_gate(store, decode_routed(encode_candidate(_candidate("a", throttle_s=60))), _rules(), NOW)
+    assert again.published == [] and [r for _, r in again.dropped] == ["duplicate"]
+
+
+def test_pass_gate_turns_a_polarity_change_into_a_shift_alert_exactly_once() -> None:
+    rules = _rules({"id": "sh", "match": {"kind": "stance_shift"}})
+    store: dict[str, Any] = {}
+    for obs in (_obs("positive", 0, "a"), _obs("negative", 2, "b")):
+        outcome = pass_gate(store, decode_routed(encode_stance(obs)), rules, NOW)
+        store.update(outcome.writes)
+    assert [c.alert.type for c in outcome.published] == ["stance.shift"]
+    replay = pass_gate(store, _obs("negative", 2, "b"), rules, NOW)  # the same article again: no shift
+    assert replay.published == [] and replay.dropped == []
+
+
+def test_a_candidates_record_that_is_neither_kind_is_an_input_error() -> None:
+    with pytest.raises(InvalidCandidateError):
+        decode_routed(b'{"something": 1}')
+    with pytest.raises(InvalidCandidateError):
+        decode_routed(b"not json")
