@@ -2,13 +2,18 @@
 
 ::
 
-    news.articles ──enrich──▶ wirewatch.stories.in ──stories──▶ news.articles.enriched ──alerts──▶ news.alerts
-          │                     (one partition)         │  └──────▶ news.events.updates
-          └──────── bad input ──────────────────────────┴──────────────────────▶ news.deadletter
+    news.articles ──enrich──▶ wirewatch.stories.in ──stories──▶ news.articles.enriched ──alerts──┐
+          │                     (one partition)         └──────▶ news.events.updates ──updates──┤
+          │                                                                                      ▼
+          │     news.alerts.deadletter ◀── webhooks ◀── news.alerts ◀──gate── wirewatch.alerts.candidates
+          └──────── bad input (any agent) ──────────▶ news.deadletter          (one partition)
 
 enrich extracts in parallel (any number of partitions and workers); stories sees every article in
 one partition, marks near-duplicates, links the article to its story in a changelog-backed table and
-publishes the enriched record and the story's event updates (README "Stories").
+publishes the enriched record and the story's event updates (README "Stories"). alerts and updates
+turn records into alert candidates routed by actor or story; gate drops the ones already published
+or throttled and keeps stance memories (table ``alert_gate``); webhooks POSTs each alert to the
+subscriptions that want it (table ``webhook_pending``; :mod:`agents.alerting`).
 
 Every agent runs one loop (:func:`_Driver.run`): take a record, compute (extraction runs in
 :class:`~agents.extractor.ExtractorPool` processes, off the event loop), publish and wait for the
@@ -27,23 +32,38 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
+import orjson
 from faust.types import TP
 from prometheus_client import generate_latest
 
 from agents import transport
+from agents.alerting import PendingTable
 from agents.deadletter import Failure, dead_letter
 from agents.delivery import DeliveryAborted, PermanentDeliveryError, deliver
 from agents.extractor import Extracted, ExtractorPool, build_pipeline
 from agents.liveness import Progress
 from agents.logs import get_logger, message_context
-from agents.metrics import Metrics
+from agents.metrics import Metrics, WebhookCounters
 from agents.settings import Settings
 from agents.shutdown import Shutdown
 from agents.stories import TrackerHolder, decode_story_input, story_config
+from agents.tables import TableStore
+from agents.webhooks import WebhookDeliverer, WebhookPolicy
 from schemas import Alert, EnrichedArticle
 from schemas.codec import decode_model, encode
 from schemas.errors import InputError, OutputTooLargeError
+from schemas.event_update import EventUpdate
+from streams.alerts.gate import expired_keys
+from streams.alerts.routed import (
+    GateOutcome,
+    decode_routed,
+    encode_candidate,
+    encode_stance,
+    pass_gate,
+)
 from streams.alerts.rules import AlertRules
+from streams.alerts.shifts import expired_stance_keys
+from streams.alerts.subscriptions import Subscriptions
 from streams.ingest.normalise import article_from_bytes
 from streams.topics.lexicon import TopicLexicon
 
@@ -70,6 +90,9 @@ class _Tombstone:
 
 _TOMBSTONE = _Tombstone()
 
+#: how often the gate and the webhooks table drop what their retention no longer covers
+_EXPIRE_EVERY_S = 60.0
+
 
 def create_app(settings: Settings) -> Runtime:
     """Create the worker app with its agents, timers and web endpoints."""
@@ -78,6 +101,8 @@ def create_app(settings: Settings) -> Runtime:
     shutdown = Shutdown(settings.shutdown_grace_s, log)
     extractor = ExtractorPool(settings, log, on_restart=lambda why: metrics.extractor_restarts.labels(reason=why).inc())
     rules = AlertRules.load(settings.rules_file, TopicLexicon.load(settings.topics_file))
+    subscriptions = (Subscriptions.load(settings.subscriptions_file, frozenset(settings.webhook_allowed_hosts))
+                     if settings.subscriptions_file else None)
     scheme = transport.register(settings.reconnect_backoff_s, shutdown.stopping)
     app = faust.App(
         settings.app_id,
@@ -110,7 +135,8 @@ def create_app(settings: Settings) -> Runtime:
                         replicas=settings.replication_factor,
                         config={"max.message.bytes": str(settings.topic_max_message_bytes(name))})
         for name in (settings.topic_articles, settings.topic_story_input, settings.topic_enriched,
-                     settings.topic_event_updates, settings.topic_alerts, settings.topic_deadletter,
+                     settings.topic_event_updates, settings.topic_alert_candidates, settings.topic_alerts,
+                     settings.topic_alert_deadletter, settings.topic_deadletter,
                      settings.topic_passthrough_in, settings.topic_passthrough_out)
     }
     articles, story_input = topic[settings.topic_articles], topic[settings.topic_story_input]
@@ -121,7 +147,12 @@ def create_app(settings: Settings) -> Runtime:
     story_table = app.Table("stories", default=None, partitions=1, key_type=bytes, value_type=bytes,
                             use_partitioner=True)
     stories = TrackerHolder(story_table, story_config(settings))
-    agents = ["enrich", "stories", "alerts"] + (["passthrough"] if settings.passthrough_enabled else [])
+    candidates_topic, alert_dlq = topic[settings.topic_alert_candidates], topic[settings.topic_alert_deadletter]
+    # One partition, like the candidates topic: every actor's and story's gate state in one place (README: Alerts)
+    gate = TableStore(app.Table("alert_gate", default=None, partitions=1, key_type=bytes, value_type=bytes))
+    gate_expired_at = {"t": time.monotonic()}
+    agents = (["enrich", "stories", "alerts", "updates", "gate"] + (["webhooks"] if subscriptions else [])
+              + (["passthrough"] if settings.passthrough_enabled else []))
     progress = Progress(agents, settings.stall_timeout_s, metrics,
                         highwater=lambda t, p: _highwater(app, t, p))
     driver = _Driver(settings, metrics, shutdown, progress, dlq, log)
@@ -181,22 +212,53 @@ def create_app(settings: Settings) -> Runtime:
         log.info("enriched", extra={**context, "story_id": seen.story_id, "duplicate_of": seen.duplicate_of,
                                     "updates": len(seen.updates)})
 
-    async def evaluate_rules(message: Any) -> tuple[str, list[Alert]]:
+    async def route_findings(message: Any) -> list[tuple[str, bytes]]:
         if message.value is None:
             metrics.tombstones.labels(agent="alerts").inc()
-            return "", []
-        record = decode_model(EnrichedArticle, message.value)
-        if record.duplicate_of:  # a syndicated copy raises nothing its original did not
-            return record.uri, []
-        return record.uri, rules.evaluate(record, datetime.now(UTC))
+            return []
+        record = decode_model(EnrichedArticle, message.value)  # a syndicated copy raises nothing (rules)
+        routed = [(c.route, encode_candidate(c)) for c in rules.candidates(record, datetime.now(UTC))]
+        return routed + [(o.route, encode_stance(o)) for o in rules.stance_observations(record)]
 
-    async def publish_alerts(message: Any, found: tuple[str, list[Alert]]) -> None:
-        uri, alerts_found = found
-        for item in alerts_found:
+    async def route_update(message: Any) -> list[tuple[str, bytes]]:
+        if message.value is None:
+            metrics.tombstones.labels(agent="updates").inc()
+            return []
+        update = decode_model(EventUpdate, message.value)
+        return [(c.route, encode_candidate(c)) for c in rules.update_candidates(update, datetime.now(UTC))]
+
+    async def publish_routed(message: Any, routed: list[tuple[str, bytes]]) -> None:
+        for route, value in routed:
+            await driver.send(candidates_topic, route.encode(), value)
+
+    async def decide_routed(message: Any) -> GateOutcome | _Tombstone:
+        if message.value is None:
+            return _TOMBSTONE
+        return pass_gate(gate, decode_routed(message.value), rules, datetime.now(UTC), settings.alert_id_retention_s)
+
+    async def publish_admitted(message: Any, outcome: GateOutcome | _Tombstone) -> None:
+        if isinstance(outcome, _Tombstone):
+            metrics.tombstones.labels(agent="gate").inc()
+            return
+        context = message_context(message.topic, message.partition, message.offset)
+        for candidate in outcome.published:
+            item = candidate.alert
             await driver.send(alerts, item.id.encode(), encode(item))
             metrics.alerts.labels(type=item.type).inc()
-            log.info("alert", extra={**message_context(message.topic, message.partition, message.offset, uri),
-                                     "alert_id": item.id})
+            log.info("alert", extra={**context, "uri": item.article_uri, "alert_id": item.id, "rule": item.rule})
+        for candidate, reason in outcome.dropped:
+            metrics.alerts_suppressed.labels(reason=reason).inc()
+            log.info("alert suppressed", extra={**context, "uri": candidate.alert.article_uri, "reason": reason,
+                                                "alert_id": candidate.alert.id})
+        for key, value in outcome.writes.items():  # after publishing: a crash before replays, never loses
+            gate[key] = value
+        if time.monotonic() - gate_expired_at["t"] > _EXPIRE_EVERY_S:
+            gate_expired_at["t"] = time.monotonic()
+            now = datetime.now(UTC)
+            for key in expired_keys(gate, now, settings.alert_id_retention_s) + expired_stance_keys(
+                    gate, now, settings.stance_memory_s):
+                del gate[key]
+        await app.producer.flush()  # the table's changelog before the input's ack
 
     @app.agent(articles, name="enrich")
     async def enrich(stream: Any) -> None:
@@ -214,8 +276,21 @@ def create_app(settings: Settings) -> Runtime:
 
     @app.agent(enriched, name="alerts")
     async def alert(stream: Any) -> None:
-        """Evaluate the alert rules on each enriched record and publish the alerts."""
-        await driver.run(stream, "alerts", evaluate_rules, publish_alerts)
+        """Evaluate the alert rules on each enriched record; route the candidates and stances to the gate."""
+        await driver.run(stream, "alerts", route_findings, publish_routed)
+
+    @app.agent(updates, name="updates")
+    async def update_alerts(stream: Any) -> None:
+        """Evaluate the event-update and new-story rules on each event update; route the candidates."""
+        await driver.run(stream, "updates", route_update, publish_routed)
+
+    @app.agent(candidates_topic, name="gate")
+    async def alert_gate(stream: Any) -> None:
+        """Drop candidates published before or throttled, turn stance changes into shifts, publish alerts."""
+        await driver.run(stream, "gate", decide_routed, publish_admitted)
+
+    if subscriptions:
+        _add_webhooks(app, settings, subscriptions, driver, alerts, alert_dlq, metrics, log)
 
     if settings.passthrough_enabled:
         passthrough_out = topic[settings.topic_passthrough_out]
@@ -241,6 +316,66 @@ def create_app(settings: Settings) -> Runtime:
 
     _add_web_endpoints(app, metrics, progress, {t.get_topic_name() for t in topic.values()})
     return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor)
+
+
+def _add_webhooks(app: faust.App, settings: Settings, subscriptions: Subscriptions, driver: _Driver, alerts: Any,
+                  alert_dlq: Any, metrics: Metrics, log: Any) -> None:
+    """The webhooks agent and the lifecycle of its deliverer (:mod:`agents.alerting`)."""
+    alerts_topic = alerts.get_topic_name()
+    table = app.Table("webhook_pending", default=None, partitions=settings.partitions, key_type=bytes,
+                      value_type=bytes, use_partitioner=True)
+    pending = PendingTable(table, settings.partitions, owned=lambda: {
+        tp.partition for tp in app.consumer.assignment() if tp.topic == alerts_topic})
+    policy = WebhookPolicy(max_attempts=settings.webhook_max_attempts, backoff_base_s=settings.webhook_backoff_base_s,
+                           backoff_max_s=settings.webhook_backoff_max_s,
+                           retry_after_max_s=settings.webhook_retry_after_max_s,
+                           connect_timeout_s=settings.webhook_connect_timeout_s)
+
+    async def dead_letter_delivery(record: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        value = orjson.dumps({"reason": record.get("reason"), "subscription": record.get("subscription"),
+                              "webhook_id": record.get("webhook_id"), "attempts": record.get("attempts"),
+                              "alert": record.get("alert"), "history": history})
+        await driver.send(alert_dlq, str(record["alert"]["id"]).encode(), value)
+        metrics.dead_letters.labels(reason=str(record.get("reason")), stage="webhooks").inc()
+
+    deliverer = WebhookDeliverer(subscriptions, policy, pending, dead_letter_delivery, WebhookCounters(metrics), log)
+
+    async def decode_alert(message: Any) -> Alert | _Tombstone:
+        return _TOMBSTONE if message.value is None else decode_model(Alert, message.value)
+
+    async def submit(message: Any, item: Alert | _Tombstone) -> None:
+        if isinstance(item, _Tombstone):
+            metrics.tombstones.labels(agent="webhooks").inc()
+            return
+        if pending.known(item.id):  # a replayed alert record: its deliveries are pending or done
+            return
+        if deliverer.submit(item):
+            await app.producer.flush()  # the pending records' changelog before the input's ack
+        metrics.webhook_pending.set(deliverer.pending)
+
+    @app.agent(alerts, name="webhooks")
+    async def webhooks(stream: Any) -> None:
+        """Record each alert's deliveries in the pending table; the deliverer POSTs them in the background."""
+        await driver.run(stream, "webhooks", decode_alert, submit)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def stop_deliveries(sender: Any, *args: Any, **kwargs: Any) -> None:
+        await deliverer.close()  # the new owner of a partition resumes its pending deliveries
+
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]
+    async def resume_deliveries(sender: Any, *args: Any, **kwargs: Any) -> None:
+        await deliverer.start()
+        deliverer.resume()
+        metrics.webhook_pending.set(deliverer.pending)
+
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
+    async def close_deliveries(sender: Any, *args: Any, **kwargs: Any) -> None:
+        await deliverer.close()
+
+    @app.timer(interval=_EXPIRE_EVERY_S)
+    async def expire_deliveries() -> None:
+        pending.expire(time.time(), settings.alert_id_retention_s)
+        metrics.webhook_pending.set(deliverer.pending)
 
 
 class _Driver:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "WebhookCounters"]
 
 
 class Metrics:
@@ -46,6 +46,17 @@ class Metrics:
         self.stories_tracked = Gauge("wirewatch_stories_tracked", "Stories in the stories table (open or dormant, "
                                      "within retention), as the stories agent sees them",
                                   registry=self.registry)
+        self.alerts_suppressed = Counter("wirewatch_alerts_suppressed_total",
+                                         "Alert candidates the gate dropped (duplicate: published before; throttled)",
+                                         ["reason"], registry=self.registry)
+        self.webhook_deliveries = Counter("wirewatch_webhook_deliveries_total",
+                                          "Webhook attempts by outcome (delivered, retried, dead_lettered, disabled)",
+                                          ["subscription", "outcome"], registry=self.registry)
+        self.webhook_endpoints_disabled = Gauge("wirewatch_webhook_endpoints_disabled",
+                                                "Subscriptions whose endpoint answered 410 Gone",
+                                                registry=self.registry)
+        self.webhook_pending = Gauge("wirewatch_webhook_pending", "Webhook deliveries not yet delivered nor "
+                                     "dead-lettered, on this worker", registry=self.registry)
         self.extract_seconds = Histogram(
             "wirewatch_extract_seconds", "Extraction time per article",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0), registry=self.registry,
@@ -54,3 +65,18 @@ class Metrics:
             "wirewatch_ingest_to_enriched_seconds", "From the input record's timestamp to enriched delivery",
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0), registry=self.registry,
         )
+
+
+class WebhookCounters:
+    """The webhook deliverer's :class:`~agents.webhooks.DeliveryMetrics` on the worker's metrics."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def delivery(self, subscription: str, outcome: str) -> None:
+        """Count one attempt's outcome."""
+        self._metrics.webhook_deliveries.labels(subscription=subscription, outcome=outcome).inc()
+
+    def endpoints_disabled(self, count: int) -> None:
+        """Set the disabled-endpoints gauge."""
+        self._metrics.webhook_endpoints_disabled.set(count)

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     topic_event_updates: str = "news.events.updates"
     topic_story_input: str = Field("wirewatch.stories.in", description="internal: extracted articles on their "
                                    "way to the stories agent; always one partition (README: Stories)")
+    topic_alert_deadletter: str = Field("news.alerts.deadletter", description="alerts no webhook attempt could "
+                                        "deliver, with their delivery history")
+    topic_alert_candidates: str = Field("wirewatch.alerts.candidates", description="internal: alert candidates "
+                                        "and stance observations keyed by actor or story, on their way to the "
+                                        "gate; one partition (README: Alerts)")
     topic_passthrough_in: str = "wirewatch.bench.passthrough.in"
     topic_passthrough_out: str = "wirewatch.bench.passthrough.out"
     partitions: int = Field(3, ge=1)
@@ -70,6 +75,18 @@ class Settings(BaseSettings):
     rules_file: Path = Field(DEFAULT_ALERT_RULES_FILE, description="alert rules (YAML); WIREWATCH_ALERT_RULES_FILE "
                              "is read too", validation_alias=AliasChoices("rules_file", "WIREWATCH_RULES_FILE",
                                                                           "WIREWATCH_ALERT_RULES_FILE"))
+    subscriptions_file: Path | None = Field(None, description="webhook subscriptions (YAML); none: no webhooks")
+    webhook_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated hosts webhook URLs may point at (empty: any)")
+    webhook_max_attempts: int = Field(8, ge=1, description="attempts per webhook delivery before the dead letter")
+    webhook_backoff_base_s: float = Field(1.0, gt=0, description="first retry's back-off ceiling (doubles per attempt)")
+    webhook_backoff_max_s: float = Field(300.0, gt=0, description="largest back-off between webhook attempts")
+    webhook_retry_after_max_s: float = Field(600.0, gt=0, description="a longer Retry-After is capped to this")
+    webhook_connect_timeout_s: float = Field(5.0, gt=0, description="connect timeout of a webhook POST")
+    alert_id_retention_s: float = Field(7 * 86400.0, gt=0, description="published alert ids (and delivered "
+                                        "webhooks) are remembered this long: a replay within it is not alerted again")
+    stance_memory_s: float = Field(90 * 86400.0, gt=0, description="an actor's last stance on a topic is "
+                                   "remembered this long (stance shifts)")
     stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
     stance_model_file: Path = Field(DEFAULT_MODEL_FILE, description="trained by scripts/train_stance.py")
 
@@ -103,7 +120,7 @@ class Settings(BaseSettings):
             raise ValueError(f"session_timeout_s must be below the request timeout ({_REQUEST_TIMEOUT_S:.0f} s)")
         return self
 
-    @field_validator("stages", mode="before")
+    @field_validator("stages", "webhook_allowed_hosts", mode="before")
     @classmethod
     def _split_stages(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -118,7 +135,7 @@ class Settings(BaseSettings):
     def topic_names(self) -> list[str]:
         """Every topic wirewatch reads or writes (unprefixed)."""
         names = [self.topic_articles, self.topic_story_input, self.topic_enriched, self.topic_event_updates,
-                 self.topic_alerts, self.topic_deadletter]
+                 self.topic_alert_candidates, self.topic_alerts, self.topic_alert_deadletter, self.topic_deadletter]
         if self.passthrough_enabled:
             names += [self.topic_passthrough_in, self.topic_passthrough_out]
         return names
@@ -149,13 +166,24 @@ class Settings(BaseSettings):
         return max(self.max_record_bytes, self.max_output_bytes) + 2 * _HEADROOM_BYTES
 
     @property
+    def gate_changelog_topic(self) -> str:
+        """The alert gate table's changelog."""
+        return f"{self.app_id}-alert_gate-changelog"
+
+    @property
+    def webhook_changelog_topic(self) -> str:
+        """The pending webhook deliveries table's changelog."""
+        return f"{self.app_id}-webhook_pending-changelog"
+
+    @property
     def story_changelog_topic(self) -> str:
         """The stories table's changelog (Faust names it ``<app_id>-<table>-changelog``)."""
         return f"{self.app_id}-stories-changelog"
 
     def topic_partitions(self, name: str) -> int:
-        """Partitions of one of wirewatch's (unprefixed) topics: the stories input has one (README: Stories)."""
-        return 1 if name == self.topic_story_input else self.partitions
+        """Partitions of one of wirewatch's (unprefixed) topics: the stories input and the alert candidates
+        have one (README: Stories, Alerts)."""
+        return 1 if name in (self.topic_story_input, self.topic_alert_candidates) else self.partitions
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection options for aiokafka clients built outside Faust (CLI, tests, bench)."""
