@@ -14,8 +14,14 @@ import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.integration.conftest import Namespace
-from tests.integration.test_webhook_receivers import SECRET, Answer, Receiver, verifying
+from tests.integration.conftest import Namespace, free_port
+from tests.integration.test_webhook_receivers import (
+    SECRET,
+    Answer,
+    Receiver,
+    SilentReceiver,
+    verifying,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -66,6 +72,11 @@ def receiver() -> Iterator[Callable[[Answer], Receiver]]:
         item.stop()
 
 
+def _web_port() -> dict[str, str]:
+    """A web port chosen after the receivers are bound (the namespace's could be one they took since)."""
+    return {"WIREWATCH_WEB_PORT": str(free_port())}
+
+
 def _until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -81,7 +92,7 @@ def _alert_ids(namespace: Namespace) -> list[str]:
 def test_alerts_reach_a_verifying_receiver_signed_once_each(namespace: Namespace,
                                                               receiver: Callable[[Answer], Receiver]) -> None:
     hook = receiver(verifying(SECRET))
-    namespace.worker(WIREWATCH_SUBSCRIPTIONS_FILE=str(_subscriptions(namespace.tmp, hook.url)))
+    namespace.worker(WIREWATCH_SUBSCRIPTIONS_FILE=str(_subscriptions(namespace.tmp, hook.url)), **_web_port())
     assert namespace.cli("publish", str(_talks(namespace.tmp, 5, "signed"))).returncode == 0
 
     alerts = {orjson.loads(r.value)["id"] for r in namespace.read("news.alerts", 5, settle=3.0)}
@@ -122,7 +133,7 @@ def test_retries_pending_at_a_sigkill_are_delivered_after_the_restart_with_the_s
 
     hook = receiver(flaky)
     env = {"WIREWATCH_SUBSCRIPTIONS_FILE": str(_subscriptions(namespace.tmp, hook.url)),
-           "WIREWATCH_WEBHOOK_MAX_ATTEMPTS": "1000"}
+           "WIREWATCH_WEBHOOK_MAX_ATTEMPTS": "1000", **_web_port()}
     first = namespace.worker(**env)
     assert namespace.cli("publish", str(_talks(namespace.tmp, 6, "pending"))).returncode == 0
     alerts = {orjson.loads(r.value)["id"] for r in namespace.read("news.alerts", 6, settle=3.0)}
@@ -144,3 +155,33 @@ def test_retries_pending_at_a_sigkill_are_delivered_after_the_restart_with_the_s
           f"deliveries per alert {dict(delivered)}")
     assert set(delivered) == alerts and set(delivered.values()) == {1}, "every alert delivered exactly once"
     assert all(len(ids) == 1 for ids in ids_by_alert.values()), "one webhook-id per alert across the restart"
+
+
+def test_a_silent_endpoint_is_dead_lettered_on_kafka_while_another_gets_its_alerts_on_time(
+        namespace: Namespace, receiver: Callable[[Answer], Receiver]) -> None:
+    silent, hook = SilentReceiver(), receiver(verifying(SECRET))
+    try:
+        path = namespace.tmp / "subscriptions.yaml"
+        path.write_text(f"subscriptions:\n"
+                        f"  - id: silent\n    url: {silent.url}\n    secret: {SECRET}\n    timeout_s: 1\n"
+                        f"  - id: newsroom\n    url: {hook.url}\n    secret: {SECRET}\n    timeout_s: 2\n")
+        namespace.worker(WIREWATCH_SUBSCRIPTIONS_FILE=str(path), WIREWATCH_WEBHOOK_MAX_ATTEMPTS="2",
+                         WIREWATCH_WEBHOOK_BACKOFF_BASE_S="0.2", WIREWATCH_WEBHOOK_BACKOFF_MAX_S="0.5", **_web_port())
+        assert namespace.cli("publish", str(_talks(namespace.tmp, 4, "silent"))).returncode == 0
+        alerts = {orjson.loads(r.value)["id"]: r.timestamp for r in namespace.read("news.alerts", 4, settle=3.0)}
+        _until(lambda: len(hook.delivered()) >= 4, 30, "the good receiver's four deliveries")
+        late = [r["at"] - alerts[Webhook(SECRET).verify(r["body"], r["headers"])["data"]["id"]] / 1000
+                for r in hook.delivered()]
+        letters = namespace.read("news.alerts.deadletter", 4, timeout=60)
+        print(f"\nsilent endpoint: good receiver's deliveries {max(late):.2f} s after the alert at worst; "
+              f"{len(letters)} dead letters")
+        assert max(late) < 2.0, "the silent endpoint delayed the other subscription"
+        assert {orjson.loads(r.value)["alert"]["id"] for r in letters} == set(alerts)
+        for letter in letters:
+            value = orjson.loads(letter.value)
+            assert value["subscription"] == "silent" and value["reason"] == "attempts-exhausted"
+            assert [h.get("error") for h in value["history"]] == ["timeout", "timeout"]
+            assert SECRET.encode() not in letter.value and silent.url.encode() not in letter.value
+        assert SECRET not in namespace.workers[0].log_path.read_text(errors="replace")
+    finally:
+        silent.stop()
