@@ -25,7 +25,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -76,17 +76,21 @@ class PendingTable:
         entry["deliveries"][key] = {"done": time.time()}
         self._table[alert_id.encode()] = orjson.dumps(entry)
 
-    def items(self) -> Iterable[tuple[str, dict[str, Any]]]:
-        """Every pending delivery of the alerts in the partitions this worker owns."""
+    def _owned_entries(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """(raw key, entry) of every alert in a partition this worker owns."""
         owned = self._owned()
-        found = []
         for raw_key in list(self._table.keys()):
             if partition_of(raw_key, self._partitions) not in owned:
                 continue
             raw = self._table.get(raw_key)
-            if raw is None:
-                continue
-            for key, record in orjson.loads(raw)["deliveries"].items():
+            if raw is not None:
+                yield raw_key, orjson.loads(raw)
+
+    def items(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        """Every pending delivery of the alerts in the partitions this worker owns."""
+        found = []
+        for raw_key, entry in self._owned_entries():
+            for key, record in entry["deliveries"].items():
                 if "done" not in record:
                     self._alert_of[key] = raw_key.decode()
                     found.append((key, record))
@@ -94,15 +98,8 @@ class PendingTable:
 
     def expire(self, now: float, retention_s: float) -> int:
         """Drop the entries of owned alerts first seen over ``retention_s`` ago with nothing pending."""
-        owned = self._owned()
         dropped = 0
-        for raw_key in list(self._table.keys()):
-            if partition_of(raw_key, self._partitions) not in owned:
-                continue
-            raw = self._table.get(raw_key)
-            if raw is None:
-                continue
-            entry = orjson.loads(raw)
+        for raw_key, entry in list(self._owned_entries()):
             if now - float(entry["t"]) >= retention_s and all("done" in r for r in entry["deliveries"].values()):
                 del self._table[raw_key]
                 dropped += 1
