@@ -27,6 +27,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from math import floor
@@ -37,6 +38,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from schemas.alert import Alert
 from schemas.codec import encode
 from streams.alerts.subscriptions import SECRET_PREFIX, Subscription
+
+_SIGNATURE_ENTRY = re.compile(r"v\d+,[A-Za-z0-9+/]+={0,2}")
 
 __all__ = ["GITHUB_HEADER", "TOLERANCE_S", "github_signature", "payload", "verify_request", "webhook_id", "webhook_request"]
 
@@ -115,6 +118,9 @@ def _verify_standard(secret: str, headers: dict[str, str], body: bytes, check_ti
         text = body.decode()
     except (binascii.Error, ValueError) as exc:  # bad base64 after whsec_, or a body that is not UTF-8
         return False, f"cannot check webhook-signature: {type(exc).__name__}"
+    if not _well_formed(headers.get("webhook-signature", "")):
+        # checked here: standardwebhooks 1.0 raised on it, later versions skip such entries silently
+        return False, "malformed webhook-signature header"
     try:
         hook.verify(text, headers, json_parse=False)
         return True, "webhook-signature matches (Standard Webhooks v1)"
@@ -133,6 +139,12 @@ def _verify_standard(secret: str, headers: dict[str, str], body: bytes, check_ti
     if any(hmac.compare_digest(expected, s) for s in headers["webhook-signature"].split()):
         return True, f"webhook-signature matches (timestamp outside the {TOLERANCE_S} s tolerance, ignored)"
     return False, "No matching signature found"
+
+
+def _well_formed(header: str) -> bool:
+    """Every space-separated entry is ``v<n>,<base64>``."""
+    entries = header.split()
+    return bool(entries) and all(_SIGNATURE_ENTRY.fullmatch(entry) for entry in entries)
 
 
 def _webhook(secret: str) -> Webhook:
