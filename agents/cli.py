@@ -124,6 +124,14 @@ def _parser() -> argparse.ArgumentParser:
     rules_test.add_argument("--suppressed", action="store_true", help="also print alerts the gate dropped")
     rules_test.set_defaults(handler=rules_cli.cmd_rules_test)
 
+    from agents import ingest_cli
+
+    ingest = commands.add_parser("ingest", help="poll RSS/Atom/ninjs feeds into the articles topic (a service), "
+                                 "or ingest one feed or file --once", description=ingest_cli.DESCRIPTION,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ingest_cli.add_arguments(ingest)
+    ingest.set_defaults(handler=ingest_cli.cmd_ingest)
+
     topics = commands.add_parser("topics", help="manage wirewatch's topics")
     topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
     create = topics_sub.add_parser("create", help="create every topic with the configured partitions")
@@ -139,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("paths", nargs="+", metavar="PATH")
     demo.add_argument("--once", action="store_true", help="exit once every sample has been processed")
     demo.add_argument("--timeout", type=float, default=300.0, help="give up after S seconds (with --once)")
+    demo.add_argument("--ingested-since", type=float, metavar="UNIX_TIME",
+                      help="publish nothing: the ingest service publishes the samples (from their feed); watch "
+                           "what the worker makes of them from this time on")
     demo.set_defaults(handler=_cmd_demo)
 
     from agents.webhooks_cli import VERIFY_DESCRIPTION, cmd_webhooks_verify
@@ -343,6 +354,7 @@ async def _create_topics(settings: Any) -> int:
 
     limits = {settings.topic(name): settings.topic_max_message_bytes(name) for name in settings.topic_names}
     partitions = {settings.topic(name): settings.topic_partitions(name) for name in settings.topic_names}
+    compacted = {settings.topic(name) for name in settings.topic_names if settings.topic_compacted(name)}
     admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
@@ -351,7 +363,8 @@ async def _create_topics(settings: Any) -> int:
         if wanted:
             await admin.create_topics([
                 NewTopic(name, partitions[name], settings.replication_factor,
-                         topic_configs={"max.message.bytes": str(limits[name])})
+                         topic_configs={"max.message.bytes": str(limits[name]),
+                                        **({"cleanup.policy": "compact"} if name in compacted else {})})
                 for name in wanted])
             for name in wanted:
                 print(f"created  {name} (partitions={partitions[name]}, replication={settings.replication_factor}, "
@@ -409,4 +422,4 @@ def _cmd_eval(args: argparse.Namespace, settings: Any) -> int:
 def _cmd_demo(args: argparse.Namespace, settings: Any) -> int:
     from agents.demo import run_demo
 
-    return run_demo(settings, args.paths, once=args.once, timeout=args.timeout)
+    return run_demo(settings, args.paths, once=args.once, timeout=args.timeout, ingested_since=args.ingested_since)

@@ -1,4 +1,5 @@
-"""``wirewatch demo``: publish sample articles and show what the worker makes of them, live."""
+"""``wirewatch demo``: publish sample articles (or watch the ingest service publish them) and show
+what the worker makes of them, live."""
 
 from __future__ import annotations
 
@@ -41,17 +42,31 @@ def summarise_alert(value: dict[str, Any]) -> str:
     return f"[ALERT {value.get('severity', '?')}] {value.get('type')} {value.get('title')}"
 
 
-def run_demo(settings: Any, paths: list[str], *, once: bool, timeout: float) -> int:
-    """Publish the samples at ``paths`` and print enriched records and alerts until done (or forever)."""
+def run_demo(settings: Any, paths: list[str], *, once: bool, timeout: float, ingested_since: float | None = None,
+             ) -> int:
+    """Publish the samples at ``paths`` and print enriched records and alerts until done (or forever).
+
+    With ``ingested_since`` (a unix time), publish nothing: the ingest service publishes the samples
+    from their feed, and the demo watches what the worker makes of them from that time on.
+    """
     items = [i for i in read_articles(paths) if i.article is not None]
     if not items:
         print("wirewatch demo: no valid sample articles found", file=sys.stderr)
         return 2
-    return asyncio.run(_run(settings, items, once, timeout))
+    return asyncio.run(_run(settings, items, once, timeout, ingested_since))
 
 
-async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> int:
-    since_ms = int(time.time() * 1000) - 1000
+async def _ingested_before(settings: Any, uris: set[str], since_ms: int) -> set[str]:
+    """The sample uris the ingest service already published before ``since_ms`` (an earlier run)."""
+    topic = settings.topic(settings.topic_ingest_seen)
+    async with TopicReader(settings.kafka_client_options(), [topic], from_beginning=True) as reader:
+        records = await reader.read_to_end() if reader.partitions else []
+    keys = {f"item:{uri}".encode(): uri for uri in uris}
+    return {keys[r.key] for r in records if r.key in keys and r.timestamp < since_ms}
+
+
+async def _run(settings: Any, items: list[Any], once: bool, timeout: float, ingested_since: float | None) -> int:
+    since_ms = int((ingested_since or time.time()) * 1000) - 1000
     articles_topic = settings.topic(settings.topic_articles)
     # One at a time, each once the previous is enriched, as a feed delivers them: the input topic has
     # several partitions, so a batch could be processed out of order (a copy before its original).
@@ -62,11 +77,20 @@ async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> i
         await produce(settings, articles_topic, [(uri.encode(), value)])
         print(f"published {uri} to {articles_topic}", file=sys.stderr)
 
-    await publish_next()
     pending = {i.article.uri for i in items}
+    if ingested_since is None:
+        await publish_next()
+    else:
+        queue.clear()
+        earlier = await _ingested_before(settings, pending, since_ms)
+        if earlier:
+            print(f"{len(earlier)} sample(s) were ingested by an earlier run and are not published again (the "
+                  f"ingest service remembers them in {settings.topic(settings.topic_ingest_seen)}); to see them "
+                  "processed afresh: scripts/kafka stop; rm -rf .kafka", file=sys.stderr)
+            pending -= earlier
     enriched_topic, alerts_topic = settings.topic(settings.topic_enriched), settings.topic(settings.topic_alerts)
     dlq_topic, updates_topic = settings.topic(settings.topic_deadletter), settings.topic(settings.topic_event_updates)
-    alerts = updates = 0
+    alerts = updates = enriched = 0
     deadline = time.monotonic() + timeout
     async with TopicReader(settings.kafka_client_options(), [enriched_topic, updates_topic, alerts_topic, dlq_topic],
                            since_ms=since_ms) as reader:
@@ -84,6 +108,7 @@ async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> i
             value = orjson.loads(record.value)
             if record.topic == enriched_topic:
                 pending.discard(value["uri"])
+                enriched += 1
                 print(summarise_enriched(value), flush=True)
                 if queue and value["uri"] not in {uri for uri, _ in queue}:
                     await publish_next()
@@ -97,8 +122,8 @@ async def _run(settings: Any, items: list[Any], once: bool, timeout: float) -> i
         print(f"wirewatch demo: timed out; {len(pending)} sample(s) not processed: {sorted(pending)}",
               file=sys.stderr)
         return 1
-    print(f"done: {len(items)} article(s) enriched, {updates} event update(s), {alerts} alert(s)", file=sys.stderr)
-    if not updates:
+    print(f"done: {enriched} article(s) enriched, {updates} event update(s), {alerts} alert(s)", file=sys.stderr)
+    if enriched and not updates:
         print("(no event update: the stories table already holds these samples from an earlier run; "
               "`wirewatch stories` lists them, and `scripts/kafka stop; rm -rf .kafka` starts afresh)",
               file=sys.stderr)

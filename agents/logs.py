@@ -14,7 +14,8 @@ import orjson
 __all__ = ["JsonFormatter", "RateLimit", "get_logger", "message_context"]
 
 _CONTEXT_KEYS = ("uri", "topic", "partition", "offset", "reason", "stage", "attempt", "error", "alert_id",
-                 "articles", "statements", "alerts", "actors", "seconds", "story_id", "duplicate_of", "updates")
+                 "articles", "statements", "alerts", "actors", "seconds", "story_id", "duplicate_of", "updates",
+                 "feed", "outcome", "status", "items", "new", "edited", "unchanged", "rejected", "delay_s")
 
 
 class JsonFormatter(logging.Formatter):

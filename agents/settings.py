@@ -90,6 +90,19 @@ class Settings(BaseSettings):
     stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
     stance_model_file: Path = Field(DEFAULT_MODEL_FILE, description="trained by scripts/train_stance.py")
 
+    # -- feed ingestion (wirewatch ingest) ------------------------------------------------------------
+    feeds_file: Path | None = Field(None, description="the feeds to poll (YAML); wirewatch ingest --feeds overrides it")
+    topic_ingest_seen: str = Field("wirewatch.ingest.seen", description="compacted: the ids and content hashes "
+                                   "of published feed items, and each feed's ETag/Last-Modified")
+    ingest_web_port: int = Field(6067, description="the ingest service's /metrics, /health and /ready")
+    ingest_fetch_timeout_s: float = Field(30.0, gt=0, description="a feed or page fetch taking longer fails (timeout)")
+    ingest_max_document_bytes: int = Field(10_000_000, ge=1024, description="a larger feed or page is refused")
+    ingest_backoff_max_s: float = Field(3600.0, gt=0, description="longest wait between polls of a failing feed")
+    ingest_host_delay_s: float = Field(1.0, ge=0, description="full_text: least time between two page fetches "
+                                       "from one host (robots.txt Crawl-delay, when longer, wins)")
+    ingest_user_agent: str = Field("wirewatch-ingest/0.1 (+https://github.com/wirewatch)",
+                                   description="User-Agent of feed, page and robots.txt requests")
+
     # -- worker ------------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".run/faust"), description="Faust's local state directory")
     web_enabled: bool = True
@@ -135,7 +148,8 @@ class Settings(BaseSettings):
     def topic_names(self) -> list[str]:
         """Every topic wirewatch reads or writes (unprefixed)."""
         names = [self.topic_articles, self.topic_story_input, self.topic_enriched, self.topic_event_updates,
-                 self.topic_alert_candidates, self.topic_alerts, self.topic_alert_deadletter, self.topic_deadletter]
+                 self.topic_alert_candidates, self.topic_alerts, self.topic_alert_deadletter, self.topic_deadletter,
+                 self.topic_ingest_seen]
         if self.passthrough_enabled:
             names += [self.topic_passthrough_in, self.topic_passthrough_out]
         return names
@@ -181,9 +195,14 @@ class Settings(BaseSettings):
         return f"{self.app_id}-stories-changelog"
 
     def topic_partitions(self, name: str) -> int:
-        """Partitions of one of wirewatch's (unprefixed) topics: the stories input and the alert candidates
-        have one (README: Stories, Alerts)."""
-        return 1 if name in (self.topic_story_input, self.topic_alert_candidates) else self.partitions
+        """Partitions of one of wirewatch's (unprefixed) topics: the stories input, the alert candidates
+        and the ingest seen state have one (README: Stories, Alerts, Feeds)."""
+        return 1 if name in (self.topic_story_input, self.topic_alert_candidates, self.topic_ingest_seen) \
+            else self.partitions
+
+    def topic_compacted(self, name: str) -> bool:
+        """True for the (unprefixed) topics that keep the latest record per key: the ingest seen state."""
+        return name == self.topic_ingest_seen
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection options for aiokafka clients built outside Faust (CLI, tests, bench)."""
