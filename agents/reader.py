@@ -26,8 +26,8 @@ class TopicReader:
         self._pending: deque[ConsumerRecord] = deque()
 
     async def __aenter__(self) -> TopicReader:
-        await self._consumer.start()
         try:
+            await self._consumer.start()
             await self._assign()
         except BaseException:
             await self._consumer.stop()
