@@ -132,6 +132,14 @@ def _parser() -> argparse.ArgumentParser:
     ingest_cli.add_arguments(ingest)
     ingest.set_defaults(handler=ingest_cli.cmd_ingest)
 
+    from agents import web as web_cli
+
+    view = commands.add_parser("web", help="the analyst's view: a web page of the tracked stories and latest "
+                               "alerts, read from the topics", description=web_cli.DESCRIPTION,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    web_cli.add_arguments(view)
+    view.set_defaults(handler=web_cli.cmd_web)
+
     topics = commands.add_parser("topics", help="manage wirewatch's topics")
     topics_sub = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
     create = topics_sub.add_parser("create", help="create every topic with the configured partitions")

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     log_burst: int = Field(5, ge=1, description="repeats of one log message allowed per log_window_s before they are summarised")
     log_window_s: float = Field(10.0, gt=0, description="window of the log rate limit")
 
+    # -- view (wirewatch web) ----------------------------------------------------------------------
+    view_host: str = Field("127.0.0.1", description="the analyst's view listens here (0.0.0.0: every interface)")
+    view_port: int = Field(6068, description="the analyst's view: / (the page), /view.json, /health")
+    view_max_stories: int = Field(100, ge=1, description="stories the view keeps in memory (the most recently active)")
+    view_max_alerts: int = Field(50, ge=1, description="alerts the view keeps in memory (the newest)")
+    view_refresh_s: int = Field(15, ge=1, description="the page reloads itself this often")
+
     @model_validator(mode="after")
     def _consistent_timeouts(self) -> Settings:
         if self.heartbeat_interval_s * 3 > self.session_timeout_s:

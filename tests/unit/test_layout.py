@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAME = {"pipeline", "registry", "document", "text", "nlp", "datafile", "resources"}
-WINGS = {"ingest", "actors", "statements", "stance", "topics", "alerts", "evaluation", "events", "stories"}
+WINGS = {"ingest", "actors", "statements", "stance", "topics", "alerts", "evaluation", "events", "stories",
+         "view"}
 
 
 def _imports(path: Path) -> set[str]:
