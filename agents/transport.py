@@ -119,6 +119,21 @@ class Consumer(faust_aiokafka.Consumer):
         self._unacked_messages.discard(message)
         return acked
 
+    def _new_offset(self, tp: TP) -> int | None:
+        """Faust's next offset to commit, but never past a committed offset not yet acknowledged.
+
+        Faust's own check lets the first acknowledged offset be one past the committed one (it reads
+        ``min(acked) - committed > 1``), so a record the agent never received, followed by one it
+        acknowledged, was committed past and lost. Here the partition's commit waits instead: the
+        record is read again after the next rebalance or restart, and the lag shows meanwhile.
+        """
+        acked = self._acked[tp]
+        committed = self._committed_offset[tp]
+        if acked and committed and tp.topic in self.app.topics.acking_topics and min(acked) > committed:
+            return None
+        result: int | None = super()._new_offset(tp)
+        return result
+
     async def seek_to_committed(self) -> Mapping[TP, int]:
         """Seek to the committed offsets; an agent input partition with none (or 0) to its start."""
         committed: Mapping[Any, int] = await super().seek_to_committed()
