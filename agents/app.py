@@ -43,7 +43,8 @@ from agents.delivery import DeliveryAborted, PermanentDeliveryError, deliver
 from agents.extractor import Extracted, ExtractorPool, build_pipeline
 from agents.liveness import Progress
 from agents.logs import get_logger, message_context
-from agents.metrics import Metrics, WebhookCounters
+from agents.metrics import Metrics, WebhookCounters, open_stories
+from agents.readiness import Readiness
 from agents.settings import Settings
 from agents.shutdown import Shutdown
 from agents.stories import TrackerHolder, decode_story_input, story_config
@@ -147,6 +148,9 @@ def create_app(settings: Settings) -> Runtime:
     story_table = app.Table("stories", default=None, partitions=1, key_type=bytes, value_type=bytes,
                             use_partitioner=True)
     stories = TrackerHolder(story_table, story_config(settings))
+    story_tracker: dict[str, Any] = {"seen": None}  # the tracker the gauge reads: the last one the agent used
+    metrics.stories_open.read_from(
+        lambda: [((), open_stories(story_tracker["seen"]))] if story_tracker["seen"] is not None else [])
     candidates_topic, alert_dlq = topic[settings.topic_alert_candidates], topic[settings.topic_alert_deadletter]
     # One partition, like the candidates topic: every actor's and story's gate state in one place (README: Alerts)
     gate = TableStore(app.Table("alert_gate", default=None, partitions=1, key_type=bytes, value_type=bytes))
@@ -188,6 +192,7 @@ def create_app(settings: Settings) -> Runtime:
             metrics.tombstones.labels(agent="stories").inc()
             return
         record, seen = result
+        story_tracker["seen"] = stories.tracker
         context = message_context(message.topic, message.partition, message.offset, record.uri)
         record = record.model_copy(update={"duplicate_of": seen.duplicate_of, "story_id": seen.story_id})
         await driver.send(enriched, record.uri.encode(), encode(record))
@@ -273,6 +278,7 @@ def create_app(settings: Settings) -> Runtime:
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode's stub wants a positional-only sender
     async def forget_story_indexes(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         stories.reset()
+        story_tracker["seen"] = None
 
     @app.agent(enriched, name="alerts")
     async def alert(stream: Any) -> None:
@@ -314,7 +320,11 @@ def create_app(settings: Settings) -> Runtime:
     async def watch_progress() -> None:
         progress.check()
 
-    _add_web_endpoints(app, metrics, progress, {t.get_topic_name() for t in topic.values()})
+    readiness = Readiness(app, {t.get_topic_name() for t in topic.values()})
+    metrics.consumer_lag.read_from(lambda: [  # at scrape time: only the partitions assigned now
+        ((name, str(partition)), lag)
+        for name, partition, lag in progress.partition_lag(readiness.assigned(), readiness.committed)])
+    _add_web_endpoints(app, metrics, progress, readiness)
     return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor)
 
 
@@ -393,9 +403,11 @@ class _Driver:
     async def send(self, target: Any, key: bytes | None, value: bytes | None) -> Any:
         """Deliver one record, retrying what can succeed (see :func:`agents.delivery.deliver`)."""
         name = target.get_topic_name()
-        return await deliver(target, key=key, value=value, retry_max_s=self._settings.delivery_retry_max_s,
+        sent = await deliver(target, key=key, value=value, retry_max_s=self._settings.delivery_retry_max_s,
                              log=self._log, on_retry=self._metrics.delivery_retries.labels(topic=name).inc,
                              stopping=self._shutdown.stopping)
+        self._metrics.messages_out.labels(topic=name).inc()
+        return sent
 
     async def run(self, stream: Any, stage: str, compute: Compute, publish: Publish) -> None:
         """Process ``stream`` one record at a time; ack each only once its outputs are acknowledged."""
@@ -405,6 +417,7 @@ class _Driver:
             if self._shutdown.stopping.is_set():
                 break  # taken but not processed: not acked, so reprocessed after the restart
             self._progress.begin(stage, message)
+            self._metrics.messages_in.labels(topic=message.topic).inc()
             try:
                 await self._process(stage, message, compute, publish)
             except DeliveryAborted:
@@ -438,6 +451,7 @@ class _Driver:
                               retry_max_s=self._settings.delivery_retry_max_s,
                               on_retry=self._metrics.delivery_retries.labels(topic=name).inc,
                               stopping=self._shutdown.stopping)
+            self._metrics.messages_out.labels(topic=name).inc()
         except PermanentDeliveryError as exc:
             self._shutdown.fatal(f"record {message.topic}:{message.partition}:{message.offset} could not be "
                                  f"dead-lettered ({failure.reason})", exc.cause)
@@ -464,13 +478,13 @@ def _credentials(settings: Settings) -> Any:
                                  mechanism=settings.kafka_sasl_mechanism)
 
 
-def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress, inputs: set[str]) -> None:
+def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress, readiness: Readiness) -> None:
     @app.page("/metrics")
     async def prometheus(web: Any, request: Any) -> Any:
         return web.bytes(generate_latest(metrics.registry), content_type="text/plain; version=0.0.4")
 
     @app.page("/health")
-    async def health(web: Any, request: Any) -> Any:
+    async def health(web: Any, request: Any) -> Any:  # the process and its event loop answer: nothing else
         return web.json({"status": "ok", "time": time.time()})
 
     @app.page("/live")
@@ -480,9 +494,7 @@ def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress, inp
         return web.json({"live": not stuck, "stuck": stuck, "agents": agents}, status=503 if stuck else 200)
 
     @app.page("/ready")
-    async def ready(web: Any, request: Any) -> Any:
-        # the agents' input partitions: a table's changelog partitions (standbys too) are not work
-        assigned = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment() if tp.topic in inputs)
+    async def ready(web: Any, request: Any) -> Any:  # joined, tables recovered, broker answers, none stuck
         stuck = sorted(name for name, state in progress.check().items() if state["stuck"])
-        ok = bool(assigned) and not stuck
-        return web.json({"ready": ok, "assigned": assigned, "stuck": stuck}, status=200 if ok else 503)
+        report = await readiness.check(stuck)
+        return web.json(report, status=200 if report["ready"] else 503)

@@ -1,4 +1,5 @@
-"""Is each agent making progress? The truth behind ``/live``, ``/ready`` and the stall metrics.
+"""Is each agent making progress? The truth behind ``/live``, the ``stuck`` part of ``/ready``, the
+stall metrics and ``wirewatch_consumer_lag`` (:meth:`Progress.partition_lag`).
 
 An agent is **stuck** when it has held one record for longer than ``stall_timeout_s`` (a delivery
 retried through an outage, an extraction that does not end), or when its partitions have lag and it
@@ -56,6 +57,28 @@ class Progress:
             if high is not None and high > next_offset:
                 total += high - next_offset
         return total
+
+    def partition_lag(self, partitions: Iterable[tuple[str, int]],
+                      committed: Callable[[str, int], int | None]) -> list[tuple[str, int, int]]:
+        """``(topic, partition, lag)`` for each of ``partitions`` whose highwater is known.
+
+        The lag is the highwater minus the next offset to process: past the last record an agent
+        acknowledged, or the committed offset if that is further (a partition nobody here has
+        processed since it was assigned), or 0 when neither is known (it is read from its start).
+        """
+        if self._highwater is None:
+            return []
+        acked: dict[tuple[str, int], int] = {}
+        for state in self._agents.values():
+            acked.update(state.next_offset)
+        found = []
+        for topic, partition in partitions:
+            high = self._highwater(topic, partition)
+            if high is None:
+                continue
+            next_offset = max(acked.get((topic, partition), 0), committed(topic, partition) or 0)
+            found.append((topic, partition, max(0, high - next_offset)))
+        return found
 
     def check(self) -> dict[str, dict[str, Any]]:
         """Each agent's state now; updates the stall metrics (call it periodically)."""

@@ -1,10 +1,64 @@
-"""Prometheus metrics of the worker (served as text format on ``/metrics``)."""
+"""Prometheus metrics of the worker (served as text format on ``/metrics``).
+
+Most are counters and histograms updated where the work happens. Two gauges are read at scrape time
+instead (:class:`SampledGauge`): the consumer lag per assigned partition, whose label sets come and go
+with the assignment, and the open stories, which would cost a scan per article if kept up to date.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import bisect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["Metrics", "WebhookCounters"]
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:  # the stories wing (numpy, datasketch) is not loaded for the metrics alone
+    from streams.stories.tracker import StoryTracker
+
+__all__ = ["Metrics", "SampledGauge", "WebhookCounters", "open_stories"]
+
+#: what a sampled gauge reads at scrape time: (label values, value) pairs
+Samples = Callable[[], Iterable[tuple[Sequence[str], float]]]
+
+
+class SampledGauge(Collector):
+    """A gauge whose samples are computed when Prometheus scrapes: no label set outlives its source."""
+
+    def __init__(self, name: str, documentation: str, labels: Sequence[str] = (),
+                 registry: CollectorRegistry | None = None) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labels = list(labels)
+        self._source: Samples = lambda: ()
+        if registry is not None:
+            registry.register(self)
+
+    def read_from(self, source: Samples) -> None:
+        """Compute the samples with ``source`` from now on (it runs on every scrape)."""
+        self._source = source
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The family without samples: registering must not call ``source`` before the app exists."""
+        yield GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The family with the samples ``source`` gives now."""
+        family = GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+        for labels, value in self._source():
+            family.add_metric(list(labels), value)
+        yield family
+
+
+def open_stories(tracker: StoryTracker) -> int:
+    """Stories not dormant: last seen within the quiet period of the newest article the tracker saw."""
+    from streams.stories.index import STORY
+
+    index = tracker.index
+    start = bisect.bisect_left(index.timeline, (index.clock - tracker.config.quiet_period_s, ""))
+    return sum(1 for _, key in index.timeline[start:] if key.startswith(STORY))
 
 
 class Metrics:
@@ -14,6 +68,15 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.articles = Counter("wirewatch_articles_processed_total", "Articles enriched and delivered",
                                 registry=self.registry)
+        self.messages_in = Counter("wirewatch_messages_in_total", "Records an agent took from its input topic",
+                                   ["topic"], registry=self.registry)
+        self.messages_out = Counter("wirewatch_messages_out_total",
+                                    "Records published and acknowledged by the broker (dead letters included)",
+                                    ["topic"], registry=self.registry)
+        self.consumer_lag = SampledGauge(
+            "wirewatch_consumer_lag", "Records on an assigned input partition after the last one acknowledged "
+            "or committed (highwater minus the next offset), as this worker sees it", ["topic", "partition"],
+            registry=self.registry)
         self.dead_letters = Counter("wirewatch_dead_letters_total", "Records sent to the dead-letter topic",
                                     ["reason", "stage"], registry=self.registry)
         self.alerts = Counter("wirewatch_alerts_total", "Alerts published", ["type"], registry=self.registry)
@@ -46,6 +109,10 @@ class Metrics:
         self.stories_tracked = Gauge("wirewatch_stories_tracked", "Stories in the stories table (open or dormant, "
                                      "within retention), as the stories agent sees them",
                                   registry=self.registry)
+        self.stories_open = SampledGauge(
+            "wirewatch_stories_open", "Stories not dormant (an article within the quiet period of the newest one), "
+            "as the stories agent sees them; absent until it has a story input since the start or rebalance",
+            registry=self.registry)
         self.alerts_suppressed = Counter("wirewatch_alerts_suppressed_total",
                                          "Alert candidates the gate dropped (duplicate: published before; throttled)",
                                          ["reason"], registry=self.registry)
