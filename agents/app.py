@@ -83,6 +83,7 @@ class Runtime:
     metrics: Metrics
     shutdown: Shutdown
     extractor: ExtractorPool
+    progress: Progress
 
 
 class _Tombstone:
@@ -325,7 +326,8 @@ def create_app(settings: Settings) -> Runtime:
         ((name, str(partition)), lag)
         for name, partition, lag in progress.partition_lag(readiness.assigned(), readiness.committed)])
     _add_web_endpoints(app, metrics, progress, readiness)
-    return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor)
+    return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor,
+                   progress=progress)
 
 
 def _add_webhooks(app: faust.App, settings: Settings, subscriptions: Subscriptions, driver: _Driver, alerts: Any,
@@ -424,8 +426,8 @@ class _Driver:
                 self._log.info("stopping with a record in flight; it is reprocessed after the restart",
                                extra=message_context(message.topic, message.partition, message.offset))
                 break
-            self._progress.end(stage, message)
             await manual.ack(event)
+            self._progress.end(stage, message)  # after the ack: a SIGTERM drain waits for both
         await asyncio.Future()  # stopping: wait here until Faust cancels the agent
 
     async def _process(self, stage: str, message: Any, compute: Compute, publish: Publish) -> None:

@@ -40,6 +40,10 @@ class Progress:
         """The agent took ``message`` and has not acknowledged it yet."""
         self._agents[agent].in_flight_since = time.monotonic()
 
+    def in_flight(self) -> list[str]:
+        """The agents holding a record they have not acknowledged yet."""
+        return sorted(name for name, state in self._agents.items() if state.in_flight_since is not None)
+
     def end(self, agent: str, message: Any) -> None:
         """The agent acknowledged ``message``."""
         state = self._agents[agent]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -26,11 +29,26 @@ class Worker(faust.Worker):
 
     def _on_sigterm(self) -> None:
         self._stop.begin("SIGTERM")
-        super()._on_sigterm()
+        asyncio.ensure_future(self._drain_then(super()._on_sigterm))
 
     def _on_sigint(self) -> None:
         self._stop.begin("SIGINT")
-        super()._on_sigint()
+        asyncio.ensure_future(self._drain_then(super()._on_sigint))
+
+    async def _drain_then(self, stop: Callable[[], None]) -> None:
+        """Let the records agents hold finish (no new one is taken), then let Faust stop the app.
+
+        Bounded by a third of the grace period; a record still held then (a delivery waiting for
+        the broker, say) is left unacknowledged and processed again after the restart.
+        """
+        progress, log = self._runtime.progress, logging.getLogger("wirewatch")
+        deadline = time.monotonic() + self._runtime.settings.shutdown_grace_s / 3
+        while progress.in_flight() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        held = progress.in_flight()
+        if held:
+            log.warning("stopping with records still in flight in %s: reprocessed after the restart", held)
+        stop()
 
     def on_worker_shutdown(self) -> None:
         """Stop the extraction processes once the app has stopped."""

@@ -226,11 +226,30 @@ def test_sigterm_stops_commits_what_was_done_and_leaves_the_group_within_the_gra
     below = {orjson.loads(r.value)["uri"] for r in articles if r.offset < offsets.get(r.partition, 0)}
     print(f"committed {sum(offsets.values())} of 150 articles, {len(passed_on)} passed on, {len(enriched)} enriched")
     assert below <= set(passed_on), "no article committed that the enrich agent did not pass on"
+    # the records in flight at the signal were finished, acknowledged and committed, not abandoned
+    assert "still in flight" not in worker.log()
+    assert set(passed_on) <= below, "every article the enrich agent passed on has its input committed"
     assert enriched <= below, "every enriched article's input offset is committed"
     assert all(passed_on[uri] < stories_committed for uri in enriched), "and its stories input's"
 
     namespace.worker()
     assert not namespace.missing_uris(uris, timeout=120), "the rest is processed after the restart"
+
+
+def test_sigterm_finishes_the_record_an_agent_holds_before_it_stops(namespace: Namespace) -> None:
+    from tests.integration.test_faults import _heavy_article
+
+    worker = namespace.worker(WIREWATCH_SHUTDOWN_GRACE_S="30")
+    namespace.produce("news.articles", [(b"urn:test:long", _heavy_article("urn:test:long", 40_000), [])])
+    # SIGTERM while the enrich agent holds it (its extraction takes a few seconds)
+    wait_for("enrich holding the long article",
+             lambda: (get_json(f"http://127.0.0.1:{worker.port}/live") or {}).get("agents", {})
+             .get("enrich", {}).get("holding_record_s", 0) >= 0.3, timeout=60, every=0.1)
+    status = worker.stop(signal.SIGTERM, timeout=60)
+    assert status == 0 and "still in flight" not in worker.log()
+    assert [r.key for r in namespace.read("wirewatch.stories.in", 1, timeout=10)] == [b"urn:test:long"]
+    lag = {p: row["LAG"] for p, row in committed(namespace, "news.articles").items()}
+    assert set(lag.values()) <= {"0", "-"}, f"its offset is committed: {lag}"
 
 
 # -- Prometheus --------------------------------------------------------------------------------
