@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from agents.webhooks import parse_retry_after
 from streams.ingest.fulltext import RobotsRules
-from streams.ingest.schedule import retry_after_s
 
 __all__ = ["Fetched", "PageFetcher", "fetch"]
 
@@ -72,7 +72,8 @@ async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], max
             return Fetched("not_modified", status, etag=response.headers.get("ETag"),
                            last_modified=response.headers.get("Last-Modified"))
         if status in (429, 503):
-            return Fetched("rate_limited", status, retry_after=retry_after_s(response.headers.get("Retry-After")),
+            return Fetched("rate_limited", status, retry_after=parse_retry_after(response.headers.get("Retry-After"), time.time(),
+                                                                  float("inf")),
                            error=f"HTTP {status}")
         if not 200 <= status < 300:
             return Fetched("http_error", status, error=f"HTTP {status}")

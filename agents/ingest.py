@@ -274,8 +274,10 @@ class IngestService:
         value = {"etag": fetched.etag, "last_modified": fetched.last_modified}
         if value == {k: self._seen.get(_FEED + url, {}).get(k) for k in value}:
             return
-        with suppress(Exception):  # not saved: the next poll is a full GET, and its items are seen anyway
+        try:
             await self._remember(_FEED + url, value)
+        except Exception as exc:  # not saved: the next poll is a full GET, and its items are seen anyway
+            self.log.warning("could not save the validators of %s: %s: %s", url, type(exc).__name__, exc)
 
     def _count(self, report: IngestReport) -> None:
         self.last[report.feed] = report

@@ -1,33 +1,15 @@
 """When to poll a feed next: its interval when all is well, an exponential back-off on errors.
 
-A 429 or 503 with ``Retry-After`` (seconds or an HTTP date) waits at least that long, capped. Each
-feed has its own schedule, so one failing feed never delays another.
+A 429 or 503 with ``Retry-After`` (read by :func:`agents.webhooks.parse_retry_after`) waits at
+least that long, capped. Each feed has its own schedule, so one failing feed never delays another.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
-__all__ = ["Backoff", "retry_after_s"]
-
-
-def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+__all__ = ["Backoff"]
 
 
 @dataclass

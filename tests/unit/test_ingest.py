@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from agents.webhooks import parse_retry_after
 from schemas import Article
 from schemas.errors import ConfigError
 from streams.ingest.config import feed_from_url, load_feeds
 from streams.ingest.feeds import read_document
 from streams.ingest.fulltext import RobotsRules, main_text
-from streams.ingest.schedule import Backoff, retry_after_s
+from streams.ingest.schedule import Backoff
 from streams.ingest.seen import judge
 
 RDF = b"""<?xml version="1.0"?>
@@ -84,10 +85,10 @@ def test_seen_items_are_new_unchanged_or_edited_with_the_next_version() -> None:
 
 
 def test_retry_after_takes_seconds_or_an_http_date() -> None:
-    now = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
-    assert retry_after_s("120", now) == 120.0
-    assert retry_after_s("Tue, 01 Dec 2026 12:00:30 GMT", now) == 30.0
-    assert retry_after_s("soon", now) is None and retry_after_s(None, now) is None
+    now = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after("120", now, float("inf")) == 120.0
+    assert parse_retry_after("Tue, 01 Dec 2026 12:00:30 GMT", now, float("inf")) == 30.0
+    assert parse_retry_after("soon", now, float("inf")) is None and parse_retry_after(None, now, float("inf")) is None
 
 
 def test_backoff_doubles_with_jitter_honours_retry_after_and_resets() -> None:
