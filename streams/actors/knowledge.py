@@ -316,6 +316,29 @@ class KnowledgeBase:
             return [r for r in actor.roles if r.end is None]
         return [r for r in actor.roles if r.current_on(day)]
 
+    def held_only_before(self, actor: KBActor, title: str, affiliation: str | None, day: date | None) -> bool:
+        """True if ``actor`` held the post ``title`` (of ``affiliation``) before ``day`` but not on it.
+
+        This is what makes "Prime Minister X" in an article about someone whose KB role had ended
+        a *former* role. Titles match whole, case-insensitively and ignoring hyphens and the
+        defence/defense spelling ("Vice President" is not "President"); ``affiliation`` ``None``
+        matches any affiliation. An unknown ``day`` gives ``False``.
+        """
+        if day is None:
+            return False
+        wanted = _post_title(title)
+        posts = [r for r in actor.roles
+                 if _post_title(r.title) == wanted
+                 and (affiliation is None or (r.affiliation or "").lower() == affiliation.lower())]
+        if any(r.current_on(day) for r in posts):
+            return False
+        return any(r.end is not None and r.end < day for r in posts)
+
+
+def _post_title(title: str) -> str:
+    """A title reduced for comparison: "Secretary-General" and "secretary general" are one post."""
+    return " ".join(fold(title).lower().replace("-", " ").replace("defense", "defence").split())
+
 
 def _with_countries(actors: list[KBActor], countries: list[CountryEntry]) -> list[KBActor]:
     """``actors`` plus every listed country they lack; known countries gain the listed names."""

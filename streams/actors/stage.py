@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import date
 
 from schemas import Role
 from schemas.enriched import ActorType
@@ -270,6 +271,7 @@ class ActorResolver:
 
     # -- roles ---------------------------------------------------------------------------------
     def _read_roles(self, doc: Document) -> None:
+        day = doc.article.published.date() if doc.article.published else None
         for mention in doc.mentions():
             if mention.actor.type != "person":
                 continue
@@ -277,9 +279,9 @@ class ActorResolver:
             for cue in (role_before(doc.text, sentence[0], mention.start),
                         role_after(doc.text, mention.end, sentence[1])):
                 if cue is not None:
-                    self._apply_role(mention.actor, cue)
+                    self._apply_role(mention.actor, cue, day)
 
-    def _apply_role(self, actor: ActorRecord, cue: RoleCue) -> None:
+    def _apply_role(self, actor: ActorRecord, cue: RoleCue, day: date | None = None) -> None:
         affiliation, country = self._affiliation(cue.affiliation)
         if cue.title is None and affiliation is None:
             return
@@ -289,7 +291,11 @@ class ActorResolver:
             # ``Role.title`` is required in schema v1, so a bare possessive ("India's X") can only
             # say which country the person belongs to.
             return
-        actor.add_role(Role(title=cue.title, affiliation=affiliation, former=cue.former))
+        kb_actor = self.kb.actors.get(actor.id) if actor.in_knowledge_base else None
+        # "Prime Minister X" in an article dated after X's KB role ended names a past post
+        former = cue.former or (kb_actor is not None
+                                and self.kb.held_only_before(kb_actor, cue.title, affiliation, day))
+        actor.add_role(Role(title=cue.title, affiliation=affiliation, former=former))
 
     def _affiliation(self, phrase: str | None) -> tuple[str | None, str | None]:
         """Canonical affiliation name and country code for a raw phrase ("Brazilian" -> Brazil, BRA)."""

@@ -104,3 +104,13 @@ def test_no_role_without_a_title_next_to_the_name() -> None:
 ])
 def test_titles_are_normalised_as_written_before_a_name(raw: str, expected: str) -> None:
     assert title_case(raw) == expected
+
+
+
+def test_title_of_a_post_that_ended_before_the_article_is_published_as_former() -> None:
+    pipe = Pipeline(Resources(), stages=("wirewatch.ner.v1", "wirewatch.actors.v1"))
+    body = "Canadian Prime Minister Justin Trudeau said on Monday the talks would go ahead."
+    late = pipe.analyse(Article(uri="t:1", body_text=body, published="2025-06-01T09:00:00+00:00"))
+    early = pipe.analyse(Article(uri="t:2", body_text=body, published="2024-06-01T09:00:00+00:00"))
+    assert late.actors["Q3099714"].roles == [Role(title="Prime Minister", affiliation="Canada", former=True)]
+    assert early.actors["Q3099714"].roles == [Role(title="Prime Minister", affiliation="Canada")]
