@@ -24,6 +24,8 @@ __all__ = [
     "Role",
     "Stance",
     "Statement",
+    "StatementSource",
+    "SourceKind",
 ]
 
 SCHEMA_VERSION = 1
@@ -52,13 +54,27 @@ class Role(PublishedModel):
 class Actor(PublishedModel):
     """One real-world entity named in the article, all its mentions resolved to one id."""
 
-    id: str = Field(description="Wikidata QID when known (Q41342), else a stable wirewatch id")
+    id: str = Field(description="Wikidata QID when known (Q311440), else a stable wirewatch id")
     name: str = Field(description="canonical name")
     type: ActorType
     roles: list[Role] = Field(default_factory=list)
     mentions: list[Span] = Field(default_factory=list)
     country: str | None = Field(None, description="ISO 3166-1 alpha-3 of the actor's country, when known")
     in_knowledge_base: bool = Field(False, description="true when resolved to the actor knowledge base")
+
+
+#: ``named``: a person or organisation by name ("Trump", "the Clinton campaign"); ``anonymous``: one
+#: unnamed person ("a senior diplomat"); ``group``: people in the plural ("officials", "critics");
+#: ``document``: a text, poll or recording ("the report", "a Bloomberg poll")
+SourceKind = Literal["named", "anonymous", "group", "document"]
+
+
+class StatementSource(PublishedModel):
+    """Who or what the text gives as the statement's source, named or not ("a senior official")."""
+
+    text: str = Field(description="the source phrase as written")
+    span: Span
+    kind: SourceKind
 
 
 class Statement(PublishedModel):
@@ -72,6 +88,8 @@ class Statement(PublishedModel):
     span: Span = Field(description="the content's offsets")
     cue_span: Span | None = None
     speaker_span: Span | None = Field(None, description="the mention naming the speaker for this statement")
+    source: StatementSource | None = Field(None, description="the source phrase and its kind; null when the "
+                                           "text gives no source")
     confidence: float = Field(ge=0.0, le=1.0)
 
 

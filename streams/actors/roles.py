@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TITLE_PATTERN", "RoleCue", "role_after", "role_before", "title_case"]
+__all__ = ["TITLE_PATTERN", "RoleCue", "inside_title", "role_after", "role_before", "title_case"]
 
 _TITLES = [
     r"(?:deputy |vice |acting |interim |first )?prime minister",
@@ -81,6 +81,19 @@ def title_case(title: str) -> str:
     small = {"of", "for", "the", "and", "to"}
     words = re.split(r"(\s+|-)", title.strip())
     return "".join(w if w in small or w.isspace() or w == "-" else w[:1].upper() + w[1:].lower() for w in words)
+
+
+_TITLE_WORDS = re.compile(r"\b" + TITLE_PATTERN + r"\b", re.IGNORECASE)
+
+
+def inside_title(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is part of a title ("State" in "Secretary of State",
+    "Defence" in "Minister of Defence"): a word of the title, not an organisation or a place."""
+    window_start = max(0, start - 40)
+    for match in _TITLE_WORDS.finditer(text, window_start, min(len(text), end + 40)):
+        if match.start() < start and end <= match.end():
+            return True
+    return False
 
 
 def role_before(text: str, sentence_start: int, name_start: int) -> RoleCue | None:

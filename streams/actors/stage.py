@@ -30,7 +30,14 @@ from datetime import date
 from schemas import Role
 from schemas.enriched import ActorType
 from streams.actors.knowledge import KBActor, KBMatch, KnowledgeBase, knowledge_base
-from streams.actors.roles import TITLE_PATTERN, RoleCue, role_after, role_before, title_case
+from streams.actors.roles import (
+    TITLE_PATTERN,
+    RoleCue,
+    inside_title,
+    role_after,
+    role_before,
+    title_case,
+)
 from streams.document import ActorRecord, Document
 from streams.nlp import Entity, refine_entities
 from streams.registry import StageFn, register
@@ -219,7 +226,7 @@ class ActorResolver:
 
     def _ner_candidate(self, doc: Document, ent: Entity) -> _Candidate | None:
         actor_type = _NER_TYPES.get(ent.label)
-        if actor_type is None or self._in_dateline(doc, ent.start):
+        if actor_type is None or self._in_dateline(doc, ent.start) or inside_title(doc.text, ent.start, ent.end):
             return None
         start, end = ent.start, ent.end
         if doc.text[start:end].lower().startswith("the "):

@@ -31,7 +31,12 @@ Definition (``wirewatch eval polnear PATH``; PATH is a split folder such as ``po
   The prediction is correct when the predicted speaker's canonical name, or the text at its
   ``speaker_span``, shares a word with the gold Source text, comparing lower-cased words of letters
   and digits with a possessive ``'s`` removed, ignoring stopwords, pronouns and titles ("Mr.",
-  "Sen.", "President"). ``speaker_named_found`` is the number of such matched gold attributions.
+  "Sen.", "President"), or when the gold holds the initials of the speaker's name as one word
+  ("the IMF" for "International Monetary Fund"). ``speaker_named_found`` is the number of such
+  matched gold attributions.
+* **Speaker actor accuracy.** The same gold attributions, judged by the statement's speaker *actor*
+  alone (its canonical name; the span text does not count): what a subscriber or an alert sees.
+  ``speaker_actor_missing`` counts those whose statement has no speaker actor at all.
 """
 
 from __future__ import annotations
@@ -227,10 +232,17 @@ def _name_words(text: str) -> set[str]:
 
 
 def speaker_agrees(gold_source: str, speaker_name: str | None, speaker_text: str | None) -> bool:
-    """True when the predicted speaker's name or source text shares a name word with the gold."""
+    """True when the predicted speaker's name or source text shares a name word with the gold, or
+    the gold holds the initials of the name as an acronym ("the IMF", "International Monetary Fund")."""
     gold_words = _name_words(gold_source)
     predicted = _name_words(speaker_name or "") | _name_words(speaker_text or "")
-    return bool(gold_words & predicted)
+    acronym = _acronym(speaker_name or "")
+    return bool(gold_words & predicted) or acronym in gold_words or acronym in _name_words(gold_source.replace(".", ""))
+
+
+def _acronym(name: str) -> str:
+    initials = "".join(word[0] for word in _WORD.findall(name.lower()) if word not in ("of", "the", "and", "for"))
+    return initials if len(initials) >= 2 else "\x00"
 
 
 def _overlap(span: Span, fragments: tuple[Span, ...]) -> int:
@@ -272,6 +284,8 @@ class _Tally:
     )
     named_found: int = 0
     speaker_correct: int = 0
+    speaker_actor_correct: int = 0
+    speaker_actor_missing: int = 0
 
     def add(
         self,
@@ -301,6 +315,8 @@ class _Tally:
                 speaker_text = doc_text[span[0] : span[1]] if span else None
                 name = statement.speaker.name if statement.speaker else None
                 self.speaker_correct += speaker_agrees(item.source_text, name, speaker_text)
+                self.speaker_actor_correct += speaker_agrees(item.source_text, name, None)
+                self.speaker_actor_missing += name is None
 
     def result(self, path: Path, seconds: float) -> dict[str, Any]:
         precision = _ratio(self.matched, self.predicted)
@@ -321,6 +337,8 @@ class _Tally:
         for kind in ("direct", "mixed", "indirect"):
             out[f"gold_{kind}"] = self.gold_by_kind[kind]
         out["speaker_accuracy"] = _ratio(self.speaker_correct, self.named_found)
+        out["speaker_actor_accuracy"] = _ratio(self.speaker_actor_correct, self.named_found)
+        out["speaker_actor_missing"] = self.speaker_actor_missing
         out["speaker_named_found"] = self.named_found
         out["seconds"] = seconds
         out["articles_per_s"] = _ratio(self.articles, seconds)

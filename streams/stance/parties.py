@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from schemas.enriched import ActorType
 from streams.actors.knowledge import KnowledgeBase
+from streams.actors.roles import inside_title
 from streams.actors.stage import kb_actor_record
 from streams.document import ActorRecord, Document
 from streams.nlp import refine_entities
@@ -122,6 +123,8 @@ def _is_group(label: str, surface: str) -> bool:
 
 
 def _entity_party(doc: Document, kb: KnowledgeBase, start: int, end: int, label: str) -> Party | None:
+    if inside_title(doc.text, start, end) or (doc.dateline is not None and doc.dateline[0] <= start < doc.dateline[1]):
+        return None  # "Secretary of State", "GENEVA —": a title's word, a place of filing
     surface = doc.text[start:end]
     if surface.lower().startswith("the "):
         start += 4

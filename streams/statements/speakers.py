@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from streams.actors.roles import role_before
 from streams.document import ActorRecord
 from streams.statements.cues import Cue
 from streams.statements.state import (
@@ -85,6 +86,48 @@ _SHARED_SUBJECT = re.compile(
 
 # Prepositions that may open a sentence-initial participle clause ("In opposing the request, ...").
 _PARTICIPLE_OPENERS = frozenset("in by while when after before since".split())
+
+
+_PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
+# A name after these is an object or sits in a modifying phrase, not the subject of its clause.
+_OBJECT_BEFORE = re.compile(
+    r"(?:\b(?:of|to|with|for|by|from|about|against|at|on|in|into|than|and|or|nor|including|thanking|"
+    r"praising|criticising|criticizing|blaming|urging|calling|telling|meeting|met|called|told|"
+    r"thanked|praised|urged|asked|accused|blamed|joined|beside|alongside|after|before|like|"
+    r"reference to)|\w+ing)\s+(?:(?:the|a|an|his|her|their|its|[A-Z][\w.'\u2019-]*)\s+){0,4}$"
+)
+_FEMALE = re.compile(r"\b(?:Ms|Mrs|Miss|Madam|Dame|Lady|Queen|Princess)\.?\s*$|(?:woman|wife|mother|"
+                     r"daughter|sister|actress|queen|princess|chairwoman|spokeswoman|congresswoman)\s+$",
+                     re.IGNORECASE)
+_MALE = re.compile(r"\b(?:Mr|Sir|Lord|King|Prince|Sheikh|Emir)\.?\s*$|\b(?:husband|father|son|brother|"
+                   r"chairman|spokesman|congressman|businessman)\s+$", re.IGNORECASE)
+
+
+def _in_object_position(text: str, sentence_start: int, position: int) -> bool:
+    """True when the name at ``position`` follows a preposition, a verb or a participle in its
+    sentence: it is not the sentence's subject."""
+    role = role_before(text, sentence_start, position)
+    end = role.start if role is not None else position  # "met Secretary of State X": the title goes
+    before = text[max(sentence_start, end - 80) : end]
+    return bool(before.strip()) and _OBJECT_BEFORE.search(before) is not None
+
+
+def _gender_agrees(state: ArticleState, actor: ActorRecord, gender: str | None) -> bool:
+    """False only when the text marks ``actor`` with the other gender ("Ms. Li" for "he")."""
+    if gender is None:
+        return True
+    marks = {_mark(state.text[max(0, start - 30) : start]) for start, _ in actor.mentions}
+    marks |= {_mark((role.title or "") + " ") for role in actor.roles}
+    marks.discard(None)
+    return not marks or gender in marks
+
+
+def _mark(before: str) -> str | None:
+    if _FEMALE.search(before):
+        return "f"
+    if _MALE.search(before):
+        return "m"
+    return None
 
 
 def _name_like(words: list[Token]) -> bool:
@@ -247,19 +290,34 @@ class SpeakerResolver:
         lowered = token.lower
         actor: ActorRecord | None = None
         if lowered in PERSON_PRONOUNS:
-            source = self.salient_person(state, token.start)
+            source = self.salient_person(state, token.start, _PRONOUN_GENDER.get(lowered))
             actor = source.actor if source else None
         elif lowered in _RELATIVES:
             mentions = state.doc.mentions_in(max(0, token.start - 150), token.start)
             actor = mentions[-1].actor if mentions else None
         return Source(token.start, token.end, actor, pronoun=True)
 
-    def salient_person(self, state: ArticleState, position: int) -> Source | None:
-        """The actor a pronoun stands for: the last person named outside quotes, else none."""
-        """The last person named before ``position`` outside quotes (who "he" most likely is)."""
-        for mention in reversed(state.doc.mentions_in(max(0, position - 3000), position)):
-            if mention.actor.type == "person" and not state.in_quote(mention.start):
-                return Source(mention.start, mention.end, mention.actor, pronoun=True)
+    def salient_person(self, state: ArticleState, position: int, gender: str | None = None) -> Source | None:
+        """The person a pronoun at ``position`` most likely stands for (people named in quotes aside).
+
+        The nearest sentence naming a person decides (this one up to the pronoun, else up to three
+        before it); in it, the subject beats an object or a name inside a participle or
+        prepositional phrase ("A spoke ..., thanking B and C. She stressed" is A; "X said of Y" is
+        X). ``gender`` ("m"/"f", from he/she) skips people whose title or honorific disagrees.
+        """
+        index = state.sentence_index(position)
+        for k in range(index, max(-1, index - 4), -1):
+            lo, hi = state.doc.sentences[k]
+            people = [m for m in state.doc.mentions_in(lo, min(hi, position))
+                      if m.actor.type == "person" and not state.in_quote(m.start)
+                      and _gender_agrees(state, m.actor, gender)]
+            if not people:
+                continue
+            subjects = [m for m in people if not _in_object_position(state.text, lo, m.start)]
+            chosen = subjects[0] if subjects else people[-1]
+            if k == index and not subjects:
+                chosen = people[-1]
+            return Source(chosen.start, chosen.end, chosen.actor, pronoun=True)
         return None
 
     def sentence_subject(self, state: ArticleState, s_start: int, end: int) -> Source | None:
@@ -274,6 +332,11 @@ class SpeakerResolver:
         mention = self.first_mention(state, tokens[0].start, end)
         if mention is not None and mention.start <= tokens[min(2, len(tokens) - 1)].start:
             return mention
+        # "On Thursday, however, Trump spoke ...", "Speaking in Ohio, Vice President Jo Li said":
+        # the subject follows an opening phrase set off by a comma
+        comma = state.text.find(", ", s_start, min(end, s_start + 90))
+        if comma > 0 and not state.doc.mentions_in(s_start, comma):
+            return self.sentence_subject(state, comma + 2, end)
         return None
 
     @staticmethod

@@ -19,10 +19,13 @@ then nesting here), with speaker resolution in :mod:`~streams.statements.speaker
 3. **Nesting.** A cue inside another statement's content is reported speech within reported
    speech; only the outer statement is kept.
 
-Speakers: the actor of the mention heading the source phrase; "he"/"she" resolve to the last
-person mentioned outside quotes, "who" to the actor just before it; participles (", saying") and
-coordinated cues ("and added") share the main clause's subject. A source that is not an actor
-("officials said") keeps its ``speaker_span`` with a null speaker.
+Speakers: the actor the source phrase names (:mod:`~streams.statements.sources`), in the knowledge
+base or not ("Rep. Dana Whitfield (D-Ohio)", "the Clinton campaign", "Boeing"); "he"/"she" resolve
+by salience (the subject of the nearest sentence naming a person, with gender agreement), "who" to
+the actor just before it; participles (", saying") and coordinated cues ("and added") share the
+main clause's subject. Every statement with a source carries ``source`` ``{text, span, kind}``; one
+that names no one ("officials said", "the report found") has kind group, anonymous or document and a
+null speaker.
 
 Confidence: the share of statements of the same kind (direct with a cue word, colon or none;
 indirect by cue frame) whose content PolNeAR annotators also marked on their train split, times
@@ -35,11 +38,14 @@ from __future__ import annotations
 import hashlib
 
 from schemas import Statement
+from schemas.enriched import StatementSource
+from streams.actors.knowledge import KnowledgeBase, knowledge_base
 from streams.document import Document
 from streams.registry import StageFn, register
 from streams.resources import Resources
 from streams.statements.direct import QuoteAttributor
 from streams.statements.indirect import ReportedSpeech
+from streams.statements.sources import read_source
 from streams.statements.speakers import SpeakerResolver
 from streams.statements.state import (
     ArticleState,
@@ -53,7 +59,8 @@ __all__ = ["StatementFinder", "statements_stage"]
 class StatementFinder:
     """Finds an article's statements; one instance serves many articles (it holds no state)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
         speakers = SpeakerResolver()
         self._quotes = QuoteAttributor(speakers)
         self._reported = ReportedSpeech(speakers)
@@ -95,13 +102,19 @@ class StatementFinder:
                 kept.append(draft)
         return kept
 
-    @staticmethod
-    def _statement(doc: Document, draft: Draft) -> Statement:
+    def _statement(self, doc: Document, draft: Draft) -> Statement:
         start, end = draft.span
         digest = hashlib.blake2b(
             f"{doc.article.uri}\x00{start}:{end}".encode(), digest_size=8
         ).hexdigest()
         source = draft.source
+        described: StatementSource | None = None
+        if source is not None:
+            transcript = draft.cue is not None and draft.cue.lemma == ":"
+            reading = read_source(doc, self._kb, source, transcript=transcript)
+            source.actor = reading.actor
+            described = StatementSource(text=doc.text[source.start : source.end],
+                                        span=(source.start, source.end), kind=reading.kind)
         return Statement(
             id=digest,
             speaker=source.actor.ref() if source and source.actor else None,
@@ -111,6 +124,7 @@ class StatementFinder:
             span=(start, end),
             cue_span=(draft.cue.start, draft.cue.end) if draft.cue else None,
             speaker_span=(source.start, source.end) if source else None,
+            source=described,
             confidence=_confidence(draft),
         )
 
@@ -158,6 +172,5 @@ def _confidence(draft: Draft) -> float:
 @register("wirewatch.statements.v1", version="1.0.0")
 def statements_stage(resources: Resources) -> StageFn:
     """Fill ``doc.statements`` with direct and indirect statements and their speakers."""
-    del resources
-    return StatementFinder()
+    return StatementFinder(knowledge_base(resources))
 

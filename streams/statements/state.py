@@ -16,9 +16,10 @@ __all__ = ["ArticleState", "BETWEEN", "CLAUSE_WORDS", "DETERMINERS", "Draft", "O
 Span = tuple[int, int]
 
 
-# Initials ("U.S.", "J.") and short title abbreviations ("Mr.", "Sen.") keep their period.
+# Initials ("U.S.", "J.") and short title abbreviations ("Mr.", "Sen.") keep their period, as do
+# "Jr." and "Sr." ("John G. Roberts Jr. spoke of").
 TOKEN = re.compile(
-    r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|\w+(?:['\u2019.\-]\w+)*|''|[^\w\s]"
+    r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|(?:Jr|Sr)\.|\w+(?:['\u2019.\-]\w+)*|''|[^\w\s]"
 )
 
 

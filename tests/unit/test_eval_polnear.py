@@ -237,6 +237,8 @@ _KEYS = {
     "gold_mixed",
     "gold_indirect",
     "speaker_accuracy",
+    "speaker_actor_accuracy",
+    "speaker_actor_missing",
     "speaker_named_found",
     "seconds",
     "articles_per_s",
