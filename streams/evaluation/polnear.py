@@ -31,7 +31,7 @@ Definition (``wirewatch eval polnear PATH``; PATH is a split folder such as ``po
   The prediction is correct when the predicted speaker's canonical name, or the text at its
   ``speaker_span``, shares a word with the gold Source text, comparing lower-cased words of letters
   and digits with a possessive ``'s`` removed, ignoring stopwords, pronouns and titles ("Mr.",
-  "Sen.", "President"), or when the gold holds the initials of the speaker's name as one word
+  "Sen.", "President"; accents folded: "Erdogan" is "Erdoğan"), or when the gold holds the initials of the speaker's name as one word
   ("the IMF" for "International Monetary Fund"). ``speaker_named_found`` is the number of such
   matched gold attributions.
 * **Speaker actor accuracy.** The same gold attributions, judged by the statement's speaker *actor*
@@ -44,6 +44,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,7 +225,8 @@ def is_named_source(source: Iterable[Span], entity_spans: Iterable[tuple[int, in
 
 def _name_words(text: str) -> set[str]:
     words = set()
-    for word in _WORD.findall(text.lower()):
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    for word in _WORD.findall(folded):
         word = re.sub(r"['\u2019]s$", "", word)
         if word not in _NOT_NAME_WORDS:
             words.add(word)

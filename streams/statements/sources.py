@@ -102,6 +102,11 @@ def read_source(doc: Document, kb: KnowledgeBase, source: Source, transcript: bo
 
     ``transcript`` is true for a "NAME:" label, where an all-capitals word is a speaker's name.
     """
+    line_break = doc.text.rfind("\n", source.start, source.end)
+    if line_break >= 0 and doc.text[line_break:source.end].strip():
+        # "...A Sign Of Leadership\nMarco Rubio said": a headline line is no part of the source
+        source.start = line_break + 1 + (len(doc.text[line_break + 1 : source.end])
+                                          - len(doc.text[line_break + 1 : source.end].lstrip()))
     tokens = tokenize(doc.text, source.start, source.end)
     if source.pronoun:
         plural = bool(tokens) and tokens[0].lower in OTHER_PRONOUNS

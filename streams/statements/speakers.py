@@ -321,7 +321,12 @@ class SpeakerResolver:
         return None
 
     def sentence_subject(self, state: ArticleState, s_start: int, end: int) -> Source | None:
-        """The subject opening a sentence: a pronoun, or an actor named in its first words."""
+        """The subject opening a sentence: a pronoun, or an actor named in its first words (after a
+        dateline, and behind a title: "GENEVA - UN Secretary-General Jo Li opened ...")."""
+        dateline = state.doc.dateline
+        if dateline is not None and dateline[0] <= s_start < dateline[1] or \
+                dateline is not None and s_start <= dateline[0] < end:
+            s_start = max(s_start, dateline[1])
         tokens = tokenize(state.text, s_start, min(end, s_start + 120))[:6]
         while tokens and tokens[0].lower in OPENERS:
             tokens.pop(0)
@@ -329,6 +334,11 @@ class SpeakerResolver:
             return None
         if tokens[0].lower in PERSON_PRONOUNS | OTHER_PRONOUNS:
             return self.pronoun_source(state, tokens[0])
+        titled = next((m for m in state.doc.mentions_in(tokens[0].start, end) if m.actor.type == "person"), None)
+        if titled is not None:
+            role = role_before(state.text, tokens[0].start, titled.start)
+            if role is not None and role.start <= tokens[min(2, len(tokens) - 1)].start:
+                return Source(titled.start, titled.end, titled.actor)
         mention = self.first_mention(state, tokens[0].start, end)
         if mention is not None and mention.start <= tokens[min(2, len(tokens) - 1)].start:
             return mention
