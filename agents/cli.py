@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="measure the extraction on an annotated dataset",
                                    description="Prints one JSON object of metrics; definitions in README.")
-    evaluate.add_argument("dataset", choices=["polnear", "directed-sentiment", "conll", "plover", "wikievents", "ecbplus", "duplicates"])
+    evaluate.add_argument("dataset", choices=["polnear", "directed-sentiment", "newsmtsc", "conll", "plover", "wikievents", "ecbplus", "duplicates"])
     evaluate.add_argument("path", type=Path, metavar="PATH")
     evaluate.set_defaults(handler=_cmd_eval)
 

@@ -102,6 +102,9 @@ class Stance(PublishedModel):
     polarity: Polarity
     score: float = Field(ge=-1.0, le=1.0, description="-1 most negative .. +1 most positive")
     evidence: str | Span = Field(description="the id of the statement it rests on, or a span")
+    all_evidence: list[str | Span] = Field(default_factory=list, description="every statement id or span "
+                                           "showing this stance, in the order found; ``evidence`` is the "
+                                           "strongest of them")
 
 
 class Event(PublishedModel):

@@ -20,6 +20,7 @@ __all__ = ["DATASETS", "Progress", "evaluate"]
 DATASETS = {
     "polnear": "streams.evaluation.polnear",
     "directed-sentiment": "streams.evaluation.directed_sentiment",
+    "newsmtsc": "streams.evaluation.newsmtsc",
     "conll": "streams.evaluation.conll",
     "plover": "streams.evaluation.plover",
     "wikievents": "streams.evaluation.wikievents",

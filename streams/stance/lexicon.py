@@ -207,7 +207,9 @@ def _compile(phrases: list[str]) -> re.Pattern[str]:
     parts = []
     for char, alternatives in sorted(branches.items()):
         alternatives.sort(key=lambda item: len(item[1]), reverse=True)
-        inner = "|".join(f"(?P<g{index}_{k}>{body})" for k, (index, body) in enumerate(alternatives))
+        # the branch letter keeps names unique when one phrase's alternatives start with different
+        # letters ("(real|good|genuine) chance")
+        inner = "|".join(f"(?P<g{index}_{ord(char)}x{k}>{body})" for k, (index, body) in enumerate(alternatives))
         parts.append(re.escape(char) + "(?:" + inner + ")")
     pattern = r"(?<![\w'\u2019])(?:" + "|".join(parts) + ")"
     return re.compile("|".join([pattern, *glued]), re.IGNORECASE)

@@ -84,7 +84,34 @@ def find_parties(doc: Document, kb: KnowledgeBase) -> list[Party]:
             parties.append(party)
             taken.append((party.start, party.end))
     parties.sort(key=lambda p: (p.start, -p.end))
-    return parties
+    return _without_affiliations(doc, parties)
+
+
+# Between a title's affiliation and the person: title words only ("Turkish Foreign Minister ").
+_TITLE_GAP = re.compile(r"(?:['\u2019]s)?\s+(?:[A-Z][\w.-]*\s+){0,4}$")
+
+
+def _without_affiliations(doc: Document, parties: list[Party]) -> list[Party]:
+    """Drop a country or organisation that only qualifies the person right after it ("Turkish
+    Foreign Minister Hakan Fidan", "UN Secretary-General Guterres"): the affiliation of a title,
+    not a party of its own to the sentence."""
+    kept = []
+    for index, party in enumerate(parties):
+        following = next((q for q in parties[index + 1 :] if q.start >= party.end), None)
+        if party.actor.type != "person" and following is not None and following.actor.type == "person" \
+                and following.start - party.end <= 60 \
+                and _TITLE_GAP.fullmatch(doc.text, party.end, following.start) \
+                and _qualifies(party.actor, following.actor):
+            continue
+        kept.append(party)
+    return kept
+
+
+def _qualifies(affiliation: ActorRecord, person: ActorRecord) -> bool:
+    if affiliation.type == "country" and person.country is not None and person.country == affiliation.country:
+        return True
+    name = affiliation.name.lower()
+    return any((role.affiliation or "").lower() == name for role in person.roles)
 
 
 def group_phrase_before(doc: Document, kb: KnowledgeBase, start: int, end: int) -> Party | None:

@@ -4,7 +4,11 @@ Two kinds of stance are found, sentence by sentence:
 
 * **actor -> actor.** Every pair of parties (actors, plus nationalities and parties named by an
   adjective, see :mod:`streams.stance.parties`) in one sentence, at most ``_MAX_PARTIES`` of them,
-  goes through the voice rules and else the trained pair classifier (:mod:`streams.stance.pairs`).
+  goes through the voice rules (:mod:`streams.stance.pairs`) and else the MiniLM polarity model's
+  pair head (:mod:`streams.stance.neural`; all of an article's undecided pairs in one batch), or
+  the linear pair classifier when that model is switched off (``stance_polarity_model_file="off"``).
+  The speaker of a statement also gets a stance toward each person its content names, from the
+  model's target head (evidence: the statement id).
   A neutral actor->actor stance is published only when an interaction cue ("met", "talks with")
   links the two; co-occurrence alone gives nothing.
 * **actor -> topic.** A sentence or statement that mentions a configured topic (``topics.yaml``)
@@ -25,6 +29,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from schemas import ActorRef, Stance, Statement
 from schemas.enriched import Polarity
@@ -33,6 +38,7 @@ from streams.document import ActorRecord, Document
 from streams.registry import StageFn, register
 from streams.resources import Resources
 from streams.stance.lexicon import DEFAULT_LEXICON_FILE, CueHit, StanceLexicon
+from streams.stance.neural import DEFAULT_POLARITY_MODEL_FILE, TARGET_CLASSES, PolarityModel
 from streams.stance.pairs import (
     DEFAULT_MODEL_FILE,
     Direction,
@@ -59,55 +65,94 @@ _INTERACTION = re.compile(
     re.IGNORECASE,
 )
 _SEMICOLON = re.compile(r";")
+_CONJUNCTS = re.compile(r"\s*(?:,\s*)?(?:and|or|as well as)\s+(?:the\s+)?|\s*,\s*", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:not|never|no|nor|without|refused to|declined to)\b|n['\u2019]t\b", re.IGNORECASE)
+# Cues of a demand: their content is what the holder wants done, not how they judge it.
+_DEMAND = re.compile(r"(?:call(?:s|ed|ing)? (?:on|for|upon)|urg(?:e|es|ed|ing)|demand(?:s|ed|ing)?|"
+                     r"press(?:es|ed|ing)? (?:for|on)|appeal(?:s|ed|ing)? (?:to|for)|ask(?:s|ed|ing)?)",
+                     re.IGNORECASE)
 _OBJECT_GAP = re.compile(r"\s*(?:the\s+|its\s+|his\s+|her\s+|their\s+|both\s+)?$")
 _AGENT = re.compile(r"\s+by\s+(?:the\s+)?")
 _SAY = r"(?:said|says|added|told|warned|insisted|argued|according to)"
 _CLOSING = re.compile(r"[,.?!]?[\u201d\"']\s*|,\s+")
 _SAY_BEFORE = re.compile(r"\b" + _SAY + r"\s+(?:the\s+)?$", re.IGNORECASE)
 _SAY_AFTER = re.compile(r"\s+" + _SAY + r"\b", re.IGNORECASE)
+#: a pair of parties no voice rule decided, for the model: (sentence, first, second, all parties)
+_Pending = tuple[SentenceView, Party, Party, list[Party]]
 
 
 @dataclass
 class _Collected:
-    """Stances found so far, one per (holder, target, evidence), the strongest kept."""
+    """Stances found so far: one per (holder, target, polarity), scored by its strongest evidence and
+    carrying all of it."""
 
     found: dict[tuple[str, str, str], Stance] = field(default_factory=dict)
+    evidence: dict[tuple[str, str, str], list[str | tuple[int, int]]] = field(default_factory=dict)
 
     def add(self, stance: Stance) -> None:
-        key = (stance.holder.id, stance.target.id, str(stance.evidence))
+        key = (stance.holder.id, stance.target.id, stance.polarity)
         known = self.found.get(key)
+        seen = self.evidence.setdefault(key, [])
+        if stance.evidence not in seen:
+            seen.append(stance.evidence)
         if known is None or abs(stance.score) > abs(known.score):
             self.found[key] = stance
+
+    def stances(self, doc: Document) -> list[Stance]:
+        """The stances to publish: no neutral one where the same pair has a polar one, none between
+        an actor and its own country or an organisation and its own members."""
+        polar = {(h, t) for h, t, polarity in self.found if polarity != "neutral"}
+        kept = []
+        for key, stance in self.found.items():
+            holder, target = doc.actors.get(key[0]), doc.actors.get(key[1])
+            if key[2] == "neutral" and (key[0], key[1]) in polar:
+                continue
+            if holder is not None and target is not None and (_affiliated(holder, target) or _affiliated(target, holder)):
+                continue
+            kept.append(stance.model_copy(update={"all_evidence": list(self.evidence[key])}))
+        return kept
 
 
 class StanceFinder:
     """Finds the stances of one article; one instance serves many articles."""
 
-    def __init__(self, kb: KnowledgeBase, topics: TopicLexicon, lexicon: StanceLexicon, model: PairModel) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, topics: TopicLexicon, lexicon: StanceLexicon, model: PairModel,
+        polarity: PolarityModel | None = None,
+    ) -> None:
         self.kb = kb
         self.topics = topics
         self.lexicon = lexicon
         self.model = model
+        self.polarity = polarity
 
     def __call__(self, doc: Document) -> None:
         """Add the article's stances to ``doc.stances``."""
         parties = find_parties(doc, self.kb)
         by_sentence = _group_by_sentence(doc, parties)
         collected = _Collected()
+        pending: list[_Pending] = []
         for index, (start, end) in enumerate(doc.sentences):
             sentence_parties = by_sentence.get(index, [])
             hits = self.topics.find(doc.text, start, end)
             if len(sentence_parties) < 2 and not hits and not _has_statement(doc, start, end):
                 continue
             view = SentenceView(doc.text, start, end, self.lexicon)
-            self._actor_pairs(doc, view, sentence_parties, collected)
+            pending += self._actor_pairs(doc, view, sentence_parties, collected)
             if hits:
                 self._topic_stance(doc, view, sentence_parties, _topics_of(hits), collected)
+        for (view, first, second, _), direction in zip(pending, self._directions(pending), strict=True):
+            self._emit_direction(doc, view, first, second, direction, collected)
         self._statement_topic_stances(doc, parties, collected)
-        doc.stances = list(collected.found.values())
+        self._speaker_person_stances(doc, parties, collected)
+        doc.stances = collected.stances(doc)
 
     # -- actor -> actor ------------------------------------------------------------------------
-    def _actor_pairs(self, doc: Document, view: SentenceView, parties: list[Party], out: _Collected) -> None:
+    def _actor_pairs(
+        self, doc: Document, view: SentenceView, parties: list[Party], out: _Collected
+    ) -> list[_Pending]:
+        """Emit the pairs the voice rules decide; return the others for the model."""
+        pending: list[_Pending] = []
         chosen = _distinct(parties)[:_MAX_PARTIES]
         for i, first in enumerate(chosen):
             for second in chosen[i + 1 :]:
@@ -115,28 +160,86 @@ class StanceFinder:
                     continue
                 if _affiliated(first.actor, second.actor) or _affiliated(second.actor, first.actor):
                     continue
-                if second.start - first.end > _MAX_PAIR_CHARS:
+                if second.start - first.end > _MAX_PAIR_CHARS or _CONJUNCTS.fullmatch(view.text, first.end, second.start):
+                    # "thanking Fidan and Qatari mediators": two of a list hold no stance toward each other
                     continue
-                direction = self._direction(view, first, second, parties)
-                if direction is None:
-                    if _can_interact(first, second) and second.start - first.end <= _MAX_INTERACTION_CHARS \
-                            and _INTERACTION.search(view.text, first.end, second.start):
-                        self._emit_pair(doc, view, first, second, Direction(True, 0.0), out)
-                    continue
-                holder, target = (first, second) if direction.holder_first else (second, first)
-                self._emit_pair(doc, view, holder, target, direction, out)
+                ruled = voice_rule(view, (first.start, first.end), (second.start, second.end))
+                if ruled is not None or _is_place(first) or _is_place(second):
+                    # the model's guesses about a city or region are mostly noise; clear verbs only
+                    self._emit_direction(doc, view, first, second, ruled, out)
+                else:
+                    pending.append((view, first, second, parties))
+        return pending
 
-    def _direction(self, view: SentenceView, first: Party, second: Party, parties: list[Party]) -> Direction | None:
-        a, b = (first.start, first.end), (second.start, second.end)
-        ruled = voice_rule(view, a, b)
-        if ruled is not None:
-            return ruled
-        if _is_place(first) or _is_place(second):
-            # the classifier's guesses about a city or region are mostly noise; clear verbs only
-            return None
-        others = [(p.start, p.end) for p in parties if p is not first and p is not second]
-        features = pair_features(view, a, b, others, (first.actor.type, second.actor.type))
-        return class_direction(*self.model.decide(features))
+    def _directions(self, pending: list[_Pending]) -> list[Direction | None]:
+        """The model's decision for each undecided pair, all of an article's pairs in one batch.
+
+        A pair with a negator between its parties ("did not criticise") goes to the linear
+        classifier, whose features see the negation; the MiniLM model often misses it.
+        """
+        if not pending:
+            return []
+        negated = [self.polarity is None or bool(_NEGATED.search(view.text, first.end, second.start))
+                   for view, first, second, _ in pending]
+        neural = [item for item, linear in zip(pending, negated, strict=True) if not linear]
+        rows = iter(self.polarity.pairs([
+            (view.text[view.start : view.end], (first.start - view.start, first.end - view.start),
+             (second.start - view.start, second.end - view.start)) for view, first, second, _ in neural
+        ]) if neural and self.polarity is not None else [])
+        decided: list[Direction | None] = []
+        for (view, first, second, parties), linear in zip(pending, negated, strict=True):
+            if linear or self.polarity is None:
+                others = [(p.start, p.end) for p in parties if p is not first and p is not second]
+                features = pair_features(view, (first.start, first.end), (second.start, second.end), others,
+                                         (first.actor.type, second.actor.type))
+                decided.append(class_direction(*self.model.decide(features)))
+            else:
+                decided.append(class_direction(*self.polarity.decide_pair(next(rows))))
+        return decided
+
+    def _emit_direction(
+        self, doc: Document, view: SentenceView, first: Party, second: Party, direction: Direction | None,
+        out: _Collected,
+    ) -> None:
+        if direction is None:
+            if _can_interact(first, second) and second.start - first.end <= _MAX_INTERACTION_CHARS \
+                    and _INTERACTION.search(view.text, first.end, second.start):
+                self._emit_pair(doc, view, first, second, Direction(True, 0.0), out)
+            return
+        holder, target = (first, second) if direction.holder_first else (second, first)
+        self._emit_pair(doc, view, holder, target, direction, out)
+
+    def _speaker_person_stances(self, doc: Document, parties: list[Party], out: _Collected) -> None:
+        """The stance of each statement's speaker toward every person its content names (target head)."""
+        if self.polarity is None:
+            return
+        asked: list[tuple[Statement, Party]] = []
+        items: list[tuple[str, tuple[int, int]]] = []
+        for statement in doc.statements:
+            if statement.speaker is None:
+                continue
+            for party in parties:
+                inside = statement.span[0] <= party.start and party.end <= statement.span[1]
+                sentence = doc.sentence_of(party.start)
+                if not inside or sentence is None or party.actor.type != "person" \
+                        or party.actor.id == statement.speaker.id \
+                        or any(k[0] == statement.speaker.id and k[1] == party.actor.id for k in out.found) \
+                        or _NEGATED.search(doc.text, sentence[0], party.start):
+                    # a pair already decided, or a negation the model does not see ("did not criticise X")
+                    continue
+                start, end = sentence[0], max(sentence[1], party.end)
+                asked.append((statement, party))
+                items.append((doc.text[start:end], (party.start - start, party.end - start)))
+        if not items:
+            return
+        for (statement, party), row in zip(asked, self.polarity.targets(items), strict=True):
+            index, probability = self.polarity.decide_target(row)
+            if TARGET_CLASSES[index] == "neutral" or statement.speaker is None:
+                continue
+            score = probability if TARGET_CLASSES[index] == "positive" else -probability
+            register_party(doc, party)
+            out.add(Stance(holder=statement.speaker, target=party.actor.ref(), target_kind="actor",
+                           polarity=_polarity(score), score=round(score, 3), evidence=statement.id))
 
     def _emit_pair(
         self, doc: Document, view: SentenceView, holder: Party, target: Party, direction: Direction, out: _Collected
@@ -194,6 +297,9 @@ class StanceFinder:
 
     def _statement_topic_stances(self, doc: Document, parties: list[Party], out: _Collected) -> None:
         for statement in doc.statements:
+            if statement.cue is not None and _DEMAND.fullmatch(statement.cue):
+                # "called on X to negotiate in good faith": what the holder asks of X, not praise
+                continue
             holder = self._statement_holder(doc, statement, parties)
             if holder is None:
                 continue
@@ -201,7 +307,9 @@ class StanceFinder:
             clause = self.lexicon.evaluate(doc.text, start, end, keep=_not_aimed_at(doc.text, parties))
             if abs(clause.score) < _MIN_TOPIC_SCORE:
                 continue
-            topics = _topics_of(self.topics.find(doc.text, start, end)) or self._context_topics(doc, start, end)
+            named = _topics_of(self.topics.find(doc.text, start, end))
+            topics = _merged(named, self.topics.referred(doc.text, start, end)) if named \
+                else self._context_topics(doc, start, end)
             if not topics:
                 continue
             if isinstance(holder, Party):
@@ -221,7 +329,8 @@ class StanceFinder:
         return group_phrase_before(doc, self.kb, start, end) or (inside[-1] if inside else None)
 
     def _context_topics(self, doc: Document, start: int, end: int) -> list[Topic]:
-        """Topics of the sentence around a statement and of the sentence before it in the paragraph."""
+        """Topics of the sentence around a statement, else of the sentence before it in the paragraph,
+        else those it refers back to ("the talks")."""
         sentence = doc.sentence_of(start)
         if sentence is None:
             return []
@@ -229,9 +338,12 @@ class StanceFinder:
         if found:
             return _topics_of(found)
         index = doc.sentences.index(sentence)
-        if index == 0 or not _same_paragraph(doc, doc.sentences[index - 1][0], sentence[0]):
-            return []
-        return _topics_of(self.topics.find(doc.text, *doc.sentences[index - 1]))
+        if index > 0 and _same_paragraph(doc, doc.sentences[index - 1][0], sentence[0]):
+            before = self.topics.find(doc.text, *doc.sentences[index - 1])
+            if before:
+                return _topics_of(before)
+        # "the negotiations", "the talks": a topic the article named earlier
+        return self.topics.referred(doc.text, sentence[0], max(sentence[1], end))
 
 
 def _topic_stance(holder: ActorRef, topic: Topic, score: float, evidence: str | tuple[int, int]) -> Stance:
@@ -243,6 +355,10 @@ def _polarity(score: float) -> Polarity:
     if score > 0:
         return "positive"
     return "negative" if score < 0 else "neutral"
+
+
+def _merged(first: list[Topic], second: list[Topic]) -> list[Topic]:
+    return first + [t for t in second if t not in first]
 
 
 def _topics_of(hits: Iterable[TopicHit]) -> list[Topic]:
@@ -263,13 +379,13 @@ def _group_by_sentence(doc: Document, parties: list[Party]) -> dict[int, list[Pa
 
 
 def _affiliated(person: ActorRecord, other: ActorRecord) -> bool:
-    """True when ``other`` is the person's own country or the body of one of their roles.
+    """True when ``other`` is the actor's own country or the body of one of its roles.
 
-    "Turkish Foreign Minister Hakan Fidan" names the minister's affiliation, not a stance.
+    "Turkish Foreign Minister Hakan Fidan" names the minister's affiliation, not a stance; an
+    organisation and its own member, or a ministry and its country, are one side, not two.
     """
-    if person.type != "person":
-        return False
-    if other.type == "country" and person.country is not None and person.country == other.country:
+    if other.type == "country" and person.type != "country" and person.country is not None \
+            and person.country == other.country:
         return True
     name = other.name.lower()
     return any(role.affiliation is not None and role.affiliation.lower() == name for role in person.roles)
@@ -364,9 +480,16 @@ def _same_paragraph(doc: Document, first: int, second: int) -> bool:
     return "\n" not in doc.text[first:second]
 
 
-@register("wirewatch.stance.v1", version="1.0.0")
+@register("wirewatch.stance.v1", version="1.1.0")
 def stance_stage(resources: Resources) -> StageFn:
-    """Fill ``doc.stances`` with actor->actor and actor->topic stances."""
+    """Fill ``doc.stances`` with actor->actor and actor->topic stances.
+
+    Option ``stance_polarity_model_file``: the ONNX polarity model (default the shipped one), or
+    ``"off"`` for the linear pair classifier alone.
+    """
     lexicon = StanceLexicon.load(resources.option("stance_lexicon_file", DEFAULT_LEXICON_FILE))
     model = PairModel.load(resources.option("stance_model_file", DEFAULT_MODEL_FILE))
-    return StanceFinder(knowledge_base(resources), topic_lexicon(resources), lexicon, model)
+    polarity_file = resources.option("stance_polarity_model_file", DEFAULT_POLARITY_MODEL_FILE)
+    polarity = None if str(polarity_file) == "off" else resources.shared(
+        f"stance.polarity:{polarity_file}", lambda: PolarityModel.load(Path(polarity_file)))
+    return StanceFinder(knowledge_base(resources), topic_lexicon(resources), lexicon, model, polarity)

@@ -25,6 +25,8 @@ class Topic(BaseModel):
     name: str = Field(min_length=1)
     cues: list[str] = Field(min_length=1, description="phrases, matched case-insensitively on word boundaries; '*' ends a word prefix")
     min_mentions: int = Field(1, ge=1, description="cue matches needed for the article to be about the topic")
+    anaphors: list[str] = Field(default_factory=list, description="phrases that refer back to the topic once the "
+                                "article has named it ('the talks', 'the negotiations')")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class TopicLexicon:
             cues = sorted((_cue_pattern(c) for c in topic.cues), key=len, reverse=True)
             parts.append(f"(?P<{group}>{'|'.join(cues)})")
         self._pattern = re.compile(r"\b(?:" + "|".join(parts) + r")", re.IGNORECASE) if parts else None
+        self._anaphors = {t.id: re.compile(r"\b(?:" + "|".join(_cue_pattern(a) for a in t.anaphors) + ")",
+                                           re.IGNORECASE) for t in topics if t.anaphors}
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TOPICS_FILE) -> TopicLexicon:
@@ -67,6 +71,15 @@ class TopicLexicon:
             if group is not None:
                 hits.append(TopicHit(self._group_topic[group], match.start(), match.end()))
         return hits
+
+    def referred(self, text: str, start: int, end: int) -> list[Topic]:
+        """Topics that ``text[start:end]`` refers back to: an anaphor of the topic ("the talks") in
+        it, and a cue of the topic earlier in the text."""
+        found = []
+        for topic_id, pattern in self._anaphors.items():
+            if pattern.search(text, start, end) and any(h.topic.id == topic_id for h in self.find(text, 0, start)):
+                found.append(self.topics[topic_id])
+        return found
 
     def about(self, hits: list[TopicHit]) -> list[str]:
         """Ids of topics with at least ``min_mentions`` hits, in configuration order."""

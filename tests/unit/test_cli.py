@@ -87,18 +87,18 @@ def _rules_test_lines(out: str) -> list[dict[str, object]]:
     return [orjson.loads(line) for line in out.splitlines()]
 
 
-def test_rules_test_on_the_samples_raises_the_eight_default_alerts_and_none_for_the_copy(
+def test_rules_test_on_the_samples_raises_the_ten_default_alerts_and_none_for_the_copy(
         capsys: pytest.CaptureFixture[str]) -> None:
     samples = REPO / "samples"
     assert main(["rules", "test", str(REPO / "streams" / "data" / "alert_rules.yaml"), str(samples / "peace_talks.json"),
                  str(samples / "ninjs_ceasefire.json"), str(samples / "syndicated_copy.json")]) == 0
     captured = capsys.readouterr()
     lines = _rules_test_lines(captured.out)
-    assert len(lines) == 8 and all(line["alert"]["type"] == "statement.new" for line in lines)  # type: ignore[index]
+    assert len(lines) == 10 and all(line["alert"]["type"] == "statement.new" for line in lines)  # type: ignore[index]
     assert not [line for line in lines if str(line["article_uri"]).endswith("syndicated")]
     first = lines[0]
     assert first["rule"] == "peace-talk-statement" and first["finding"]["speaker"]["name"] == "Ant\u00f3nio Guterres"  # type: ignore[index]
-    assert "8 alert(s) raised" in captured.err
+    assert "10 alert(s) raised" in captured.err
 
 
 def test_rules_test_shows_story_alerts_and_the_throttle_like_the_gate(tmp_path: Path,

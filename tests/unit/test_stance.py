@@ -215,3 +215,39 @@ def test_political_camp_holds_a_stance_as_a_group(pipeline: Pipeline) -> None:
     assert [s.polarity for s in found] == ["negative"]
     holder = next(a for a in record.actors if a.id == found[0].holder.id)
     assert holder.type in ("group", "organization")
+
+
+# -- fewer, truer stances ----------------------------------------------------------------------------
+def test_one_stance_per_holder_target_and_polarity_carries_all_its_evidence(stances) -> None:
+    found = _between(stances("Ana Ruiz condemned Russia on Monday. Ruiz later criticised Russia again in Kyiv."),
+                     "Ana Ruiz", "Russia")
+    assert len(found) == 1 and found[0].polarity == "negative"
+    assert len(found[0].all_evidence) == 2 and found[0].evidence in found[0].all_evidence
+
+
+def test_a_neutral_stance_yields_to_a_polar_one_for_the_same_pair(stances) -> None:
+    found = _between(stances("Ana Ruiz met Karl Weber in Vienna. Later, Ruiz praised Weber for his patience."),
+                     "Ana Ruiz", "Karl Weber")
+    assert [s.polarity for s in found] == ["positive"]
+
+
+def test_no_stance_toward_one_s_own_country(stances) -> None:
+    found = stances("Turkish Foreign Minister Hakan Fidan praised Ukraine for its restraint.")
+    assert not [s for s in found if s.target.name == "Turkey" or s.holder.name == "Turkey"]
+
+
+def test_a_demand_is_pressure_not_praise(stances) -> None:
+    found = stances("Ana Ruiz called on Russia to negotiate in good faith at the peace talks.")
+    assert [s.polarity for s in _between(found, "Ana Ruiz", "Russia")] == ["negative"]
+    assert not [s for s in _topic(found) if s.polarity == "positive"]
+
+
+def test_the_talks_refers_back_to_the_topic_named_earlier(stances) -> None:
+    found = stances("The peace talks resumed in Geneva on Monday.\n\nAna Ruiz said she was guardedly hopeful "
+                    "about the negotiations.")
+    assert [(s.holder.name, s.polarity) for s in _topic(found)] == [("Ana Ruiz", "positive")]
+
+
+def test_a_real_chance_opened_at_last_is_positive(stances) -> None:
+    found = stances("Speaking of the peace talks, Ana Ruiz said a real chance for a deal had opened at last.")
+    assert [(s.holder.name, s.polarity) for s in _topic(found)] == [("Ana Ruiz", "positive")]
