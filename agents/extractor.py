@@ -57,7 +57,9 @@ def build_pipeline(settings: Settings) -> Pipeline:
     """The extraction pipeline configured by ``settings`` (loads models and data files)."""
     resources = Resources(actors_file=settings.actors_file, topics_file=settings.topics_file,
                           stance_lexicon_file=settings.stance_lexicon_file,
-                          stance_model_file=settings.stance_model_file, spacy_model=settings.spacy_model,
+                          stance_model_file=settings.stance_model_file,
+                          stance_polarity_model_file=settings.stance_polarity_model_file,
+                          stance_model_budget=settings.stance_model_budget, spacy_model=settings.spacy_model,
                           ner_cache_size=settings.ner_cache_size)
     return Pipeline(resources, settings.stages)
 

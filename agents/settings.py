@@ -6,7 +6,7 @@ Nothing else in wirewatch reads the environment. Tests build ``Settings(...)`` e
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,6 +15,7 @@ from streams.actors.knowledge import DEFAULT_ACTORS_FILE
 from streams.alerts.rules import DEFAULT_ALERT_RULES_FILE
 from streams.pipeline import DEFAULT_STAGES
 from streams.stance.lexicon import DEFAULT_LEXICON_FILE
+from streams.stance.neural import DEFAULT_POLARITY_MODEL_FILE
 from streams.stance.pairs import DEFAULT_MODEL_FILE
 from streams.topics.lexicon import DEFAULT_TOPICS_FILE
 
@@ -89,6 +90,14 @@ class Settings(BaseSettings):
                                    "remembered this long (stance shifts)")
     stance_lexicon_file: Path = DEFAULT_LEXICON_FILE
     stance_model_file: Path = Field(DEFAULT_MODEL_FILE, description="trained by scripts/train_stance.py")
+    stance_polarity_model_file: str = Field(str(DEFAULT_POLARITY_MODEL_FILE), description="the MiniLM polarity "
+                                            "model (scripts/train_polarity.py), or 'off' for the linear pair "
+                                            "classifier alone")
+    stance_model_budget: Literal["fast", "full"] = Field("fast", description="which stance pairs the polarity "
+                                                         "model decides: 'fast' (nearest two per sentence with a "
+                                                         "stance cue; extraction stays faster than spaCy's small "
+                                                         "pipeline) or 'full' (every pair; about 3x the stance "
+                                                         "stage's cost, better figures: README Evaluation)")
 
     # -- feed ingestion (wirewatch ingest) ------------------------------------------------------------
     feeds_file: Path | None = Field(None, description="the feeds to poll (YAML); wirewatch ingest --feeds overrides it")
