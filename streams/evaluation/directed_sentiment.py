@@ -40,7 +40,11 @@ from typing import Any
 from schemas import Article, Stance
 from schemas.errors import ConfigError
 
-__all__ = ["LABELS", "DirectedRow", "evaluate", "predict_label", "read_rows", "score"]
+__all__ = [
+    "ClassScore",
+    "class_scores",
+    "name_words",
+    "LABELS", "DirectedRow", "evaluate", "predict_label", "read_rows", "score"]
 
 #: label -> class name
 LABELS = {0: "neutral", 1: "positive p->q", 2: "positive q->p", 3: "negative p->q", 4: "negative q->p"}
@@ -139,36 +143,56 @@ def _matches(doc: Any, actor_id: str, name: str, span: tuple[int, int] | None, e
     actor = doc.actors.get(actor_id)
     if actor is not None and actor.mentions:
         return span is not None and any(s < span[1] and span[0] < e for s, e in actor.mentions)
-    return bool(_words(name) & _words(entity))
+    return bool(name_words(name) & name_words(entity))
 
 
-def _words(text: str) -> set[str]:
+def name_words(text: str) -> set[str]:
+    """The words of a name for loose matching: letters and digits, case-folded, stopwords out."""
     return {w for w in (m.group().casefold() for m in _WORD.finditer(text)) if len(w) >= 2 and w not in _STOPWORDS}
 
 
 # -- scoring -------------------------------------------------------------------------------------
-def score(gold: list[int], predicted: list[int]) -> dict[str, Any]:
-    """Accuracy, per-class P/R/F1 with counts, 5-class macro-F1 and the confusion matrix."""
-    confusion = [[0] * len(LABELS) for _ in LABELS]
+@dataclass(frozen=True, slots=True)
+class ClassScore:
+    """Precision, recall and F1 of one class, with its gold and predicted counts."""
+
+    label: int
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    predicted: int
+
+
+def class_scores(gold: list[int], predicted: list[int], labels: dict[int, str]) -> tuple[list[list[int]], list[ClassScore]]:
+    """The confusion matrix (rows gold, columns predicted) and each class's scores, unrounded."""
+    confusion = [[0] * len(labels) for _ in labels]
     for g, p in zip(gold, predicted, strict=True):
         confusion[g][p] += 1
-    per_class: dict[str, dict[str, Any]] = {}
-    f1_values = []
-    for label, name in LABELS.items():
+    scores = []
+    for label, name in labels.items():
         tp = confusion[label][label]
         support = sum(confusion[label])
         predicted_count = sum(row[label] for row in confusion)
         precision = tp / predicted_count if predicted_count else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        f1_values.append(f1)
-        per_class[str(label)] = {"name": name, "precision": round(precision, 4), "recall": round(recall, 4),
-                                 "f1": round(f1, 4), "support": support, "predicted": predicted_count}
+        scores.append(ClassScore(label, name, precision, recall, f1, support, predicted_count))
+    return confusion, scores
+
+
+def score(gold: list[int], predicted: list[int]) -> dict[str, Any]:
+    """Accuracy, per-class P/R/F1 with counts, 5-class macro-F1 and the confusion matrix."""
+    confusion, scores = class_scores(gold, predicted, LABELS)
+    per_class = {str(c.label): {"name": c.name, "precision": round(c.precision, 4), "recall": round(c.recall, 4),
+                                "f1": round(c.f1, 4), "support": c.support, "predicted": c.predicted}
+                 for c in scores}
     total = len(gold)
     correct = sum(confusion[k][k] for k in LABELS)
     return {
         "rows": total,
-        "macro_f1": round(sum(f1_values) / len(LABELS), 4),
+        "macro_f1": round(sum(c.f1 for c in scores) / len(LABELS), 4),
         "accuracy": round(correct / total, 4) if total else 0.0,
         "per_class": per_class,
         "confusion": confusion,

@@ -22,7 +22,6 @@ Definition (the README repeats it):
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 
 from schemas import Article
 from schemas.errors import ConfigError
+from streams.evaluation.directed_sentiment import class_scores, name_words
 
 __all__ = ["LABELS", "TargetItem", "evaluate", "predict_label", "read_items", "score"]
 
@@ -39,8 +39,6 @@ LABELS = {0: "negative", 1: "neutral", 2: "positive"}
 
 _CODES = {2: 0, 4: 1, 6: 2}
 _POLARITY = {"negative": 0, "neutral": 1, "positive": 2}
-_WORD = re.compile(r"[^\W_]+")
-_STOPWORDS = frozenset("the of and for in on at to a an mr mrs ms dr st".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,34 +89,18 @@ def _on_target(doc: Any, actor_id: str, name: str, span: tuple[int, int], item: 
     actor = doc.actors.get(actor_id)
     if actor is not None and actor.mentions:
         return any(s < span[1] and span[0] < e for s, e in actor.mentions)
-    return bool(_words(name) & _words(item.mention))
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in (m.group().casefold() for m in _WORD.finditer(text)) if len(w) >= 2 and w not in _STOPWORDS}
+    return bool(name_words(name) & name_words(item.mention))
 
 
 def score(gold: list[int], predicted: list[int]) -> dict[str, Any]:
     """Accuracy, per-class P/R/F1 with counts, 3-class macro-F1 and the confusion matrix."""
-    confusion = [[0] * len(LABELS) for _ in LABELS]
-    for g, p in zip(gold, predicted, strict=True):
-        confusion[g][p] += 1
-    per_class: dict[str, dict[str, Any]] = {}
-    f1_values = []
-    for label, name in LABELS.items():
-        tp = confusion[label][label]
-        support = sum(confusion[label])
-        predicted_count = sum(row[label] for row in confusion)
-        precision = tp / predicted_count if predicted_count else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        f1_values.append(f1)
-        per_class[name] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-                           "support": support, "predicted": predicted_count}
+    confusion, scores = class_scores(gold, predicted, LABELS)
+    per_class = {c.name: {"precision": round(c.precision, 4), "recall": round(c.recall, 4), "f1": round(c.f1, 4),
+                          "support": c.support, "predicted": c.predicted} for c in scores}
     total = len(gold)
     return {
         "targets": total,
-        "macro_f1": round(sum(f1_values) / len(LABELS), 4),
+        "macro_f1": round(sum(c.f1 for c in scores) / len(LABELS), 4),
         "accuracy": round(sum(confusion[k][k] for k in LABELS) / total, 4) if total else 0.0,
         "per_class": per_class,
         "confusion": confusion,
