@@ -324,7 +324,8 @@ def create_app(settings: Settings) -> Runtime:
     readiness = Readiness(app, {t.get_topic_name() for t in topic.values()})
     metrics.consumer_lag.read_from(lambda: [  # at scrape time: only the partitions assigned now
         ((name, str(partition)), lag)
-        for name, partition, lag in progress.partition_lag(readiness.assigned(), readiness.committed)])
+        for name, partition, lag in progress.partition_lag(readiness.assigned(), readiness.committed)
+    ] if readiness.settled() else [])
     _add_web_endpoints(app, metrics, progress, readiness)
     return Runtime(app=app, settings=settings, metrics=metrics, shutdown=shutdown, extractor=extractor,
                    progress=progress)

@@ -54,6 +54,15 @@ class Readiness:
         rebalancing = bool(self._app.rebalancing)
         return {"joined": generation > 0 and not rebalancing, "generation": generation, "rebalancing": rebalancing}
 
+    def settled(self) -> bool:
+        """In the group, out of any rebalance, and recovered: the consumer has sought to the committed offsets.
+
+        Before that (at a start, during a rebalance) the offsets an assigned partition resumes from are not
+        known yet, and a lag taken then would count the partition from its start; the gauge shows nothing
+        instead (Faust seeks to the committed offsets in its recovery, before it marks it completed).
+        """
+        return bool(self.group()["joined"] and self.tables()["recovered"])
+
     def tables(self) -> dict[str, Any]:
         """Recovery: completed at least once since the start and not running again now."""
         # the private slot, not the ``recovery`` property: a probe must not create the service early

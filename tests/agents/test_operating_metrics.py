@@ -141,3 +141,15 @@ async def test_a_broker_that_does_not_answer_fails_the_probe_within_its_timeout(
 async def test_a_stuck_agent_makes_the_worker_not_ready() -> None:
     report = await Readiness(_app(client=_Client({1: "up"})), {"t.news.articles"}).check(stuck=["enrich"])
     assert report["ready"] is False and report["stuck"] == ["enrich"]
+
+
+@pytest.mark.parametrize(("app", "settled"), [
+    (_app(client=None), True),
+    (_app(generation=0, client=None), False),
+    (_app(rebalancing=True, client=None), False),
+    (_app(recovered=False, client=None), False),
+    (_app(in_recovery=True, client=None), False),
+])
+def test_the_lag_gauge_waits_until_the_consumer_has_sought_to_the_committed_offsets(app: Any, settled: bool) -> None:
+    # before the recovery has sought to them, a partition's resume offset is unknown and its lag would count from 0
+    assert Readiness(app, {"t.news.articles"}).settled() is settled
