@@ -474,11 +474,18 @@ def _timestamp(message: Any) -> datetime | None:
 
 
 def _credentials(settings: Settings) -> Any:
+    """Faust's broker credentials for the configured security protocol (None for PLAINTEXT).
+
+    Faust hands them to every client its aiokafka transport (and :mod:`agents.transport`) creates:
+    the consumer, the producers and the topic creation through the producer's client.
+    """
+    context = settings.kafka_ssl_context()
     if not settings.kafka_sasl_mechanism:
-        return None
+        return faust.SSLCredentials(context) if context is not None else None
     password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    # with a context Faust speaks SASL_SSL, without one SASL_PLAINTEXT
     return faust.SASLCredentials(username=settings.kafka_sasl_username or "", password=password,
-                                 mechanism=settings.kafka_sasl_mechanism)
+                                 mechanism=settings.kafka_sasl_mechanism, ssl_context=context)
 
 
 def _add_web_endpoints(app: faust.App, metrics: Metrics, progress: Progress, readiness: Readiness) -> None:

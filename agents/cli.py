@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from schemas.errors import ConfigError, WirewatchError
 
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"wirewatch: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ValidationError as exc:  # a WIREWATCH_* setting (inputs are hidden: they may be secrets)
+        print(f"wirewatch: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except FileNotFoundError as exc:
         print(f"wirewatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -48,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if type(exc).__module__.startswith("aiokafka"):
             hint = (" (is the broker running? scripts/kafka start; WIREWATCH_KAFKA_BOOTSTRAP)"
-                    if "Connection" in type(exc).__name__ else "")
+                    if "Connection" in type(exc).__name__ and "Authentication" not in type(exc).__name__ else "")
             print(f"wirewatch: Kafka error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
             return EXIT_RUNTIME
         raise

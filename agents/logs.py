@@ -46,6 +46,9 @@ def get_logger(level: str = "info") -> logging.Logger:
         logger.addHandler(handler)
         logger.propagate = False
     logger.setLevel(level.upper())
+    # httpx logs every request's full URL at INFO, and a webhook URL may carry a token in its query:
+    # the deliverer logs deliveries itself, without the URL (README "Security")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return logger
 
 

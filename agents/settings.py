@@ -5,6 +5,7 @@ Nothing else in wirewatch reads the environment. Tests build ``Settings(...)`` e
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,19 +26,35 @@ __all__ = ["Settings"]
 _HEADROOM_BYTES = 64 * 1024
 _KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 _REQUEST_TIMEOUT_S = 90.0
+#: what aiokafka speaks; ``SSL`` and ``SASL_SSL`` use TLS, ``SASL_*`` authenticate
+_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+#: the SASL mechanisms that need no more than a user name and a password
+_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+_TLS_FILES = ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
 
 
 class Settings(BaseSettings):
     """All runtime configuration; each field is also the env var ``WIREWATCH_<FIELD>``."""
 
-    model_config = SettingsConfigDict(env_prefix="WIREWATCH_", frozen=True, extra="ignore")
+    # hide_input_in_errors: a validation error would otherwise print every input, passwords included
+    model_config = SettingsConfigDict(env_prefix="WIREWATCH_", frozen=True, extra="ignore",
+                                      hide_input_in_errors=True)
 
     # -- Kafka -------------------------------------------------------------------------------------
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="host:port[,host:port] of the brokers")
     kafka_security_protocol: str = Field("PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
-    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_mechanism: str | None = Field(None, description="SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN (with SASL_*)")
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(None, description="PEM file of the CA(s) the broker certificates are "
+                                          "checked against (SSL, SASL_SSL); none: the system's CAs")
+    kafka_ssl_certfile: Path | None = Field(None, description="PEM client certificate (chain), for brokers "
+                                            "that require one (mutual TLS)")
+    kafka_ssl_keyfile: Path | None = Field(None, description="PEM private key of kafka_ssl_certfile (when not "
+                                           "in that file)")
+    kafka_ssl_key_password: SecretStr | None = Field(None, description="password of an encrypted client key")
+    kafka_ssl_check_hostname: bool = Field(True, description="the broker certificate must name the host "
+                                           "connected to (turn off only for a test broker)")
     app_id: str = Field("wirewatch", description="Faust app id = Kafka consumer group id")
     topic_prefix: str = Field("", description="prepended to every topic name, e.g. 'staging.'")
     topic_articles: str = "news.articles"
@@ -149,6 +166,46 @@ class Settings(BaseSettings):
             raise ValueError(f"session_timeout_s must be below the request timeout ({_REQUEST_TIMEOUT_S:.0f} s)")
         return self
 
+    @field_validator(*_TLS_FILES, mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="after")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.strip().upper() if value is not None else None
+
+    @model_validator(mode="after")
+    def _consistent_security(self) -> Settings:
+        protocol, mechanism = self.kafka_security_protocol, self.kafka_sasl_mechanism
+        if protocol not in _SECURITY_PROTOCOLS:
+            raise ValueError(f"kafka_security_protocol {protocol!r} is not one of {', '.join(_SECURITY_PROTOCOLS)}")
+        if protocol.startswith("SASL_"):
+            if not mechanism:
+                raise ValueError(f"kafka_security_protocol {protocol} needs kafka_sasl_mechanism "
+                                 f"({', '.join(_SASL_MECHANISMS)})")
+            if mechanism not in _SASL_MECHANISMS:
+                raise ValueError(f"kafka_sasl_mechanism {mechanism!r} is not one of {', '.join(_SASL_MECHANISMS)}")
+            if not self.kafka_sasl_username:
+                raise ValueError(f"kafka_security_protocol {protocol} needs kafka_sasl_username")
+            if not self.kafka_sasl_password or not self.kafka_sasl_password.get_secret_value():
+                raise ValueError(f"kafka_security_protocol {protocol} needs kafka_sasl_password")
+        elif mechanism:
+            raise ValueError(f"kafka_sasl_mechanism is set but kafka_security_protocol is {protocol}: "
+                             "use SASL_SSL (or SASL_PLAINTEXT) to authenticate")
+        tls_set = [name for name in _TLS_FILES if getattr(self, name) is not None]
+        if tls_set and not self.kafka_uses_tls:
+            raise ValueError(f"{', '.join(tls_set)} set but kafka_security_protocol is {protocol}, which "
+                             "does not use TLS: use SSL or SASL_SSL")
+        for name in tls_set:
+            path = getattr(self, name)
+            if not path.is_file():
+                raise ValueError(f"{name} (WIREWATCH_{name.upper()}): {path} does not exist or is not a file")
+        if self.kafka_ssl_keyfile is not None and self.kafka_ssl_certfile is None:
+            raise ValueError("kafka_ssl_keyfile needs kafka_ssl_certfile (the client certificate)")
+        return self
+
     @field_validator("stages", "webhook_allowed_hosts", mode="before")
     @classmethod
     def _split_stages(cls, value: Any) -> Any:
@@ -220,10 +277,40 @@ class Settings(BaseSettings):
         """True for the (unprefixed) topics that keep the latest record per key: the ingest seen state."""
         return name == self.topic_ingest_seen
 
+    @property
+    def kafka_uses_tls(self) -> bool:
+        """True when the connections to the broker are TLS (``SSL`` or ``SASL_SSL``)."""
+        return self.kafka_security_protocol in ("SSL", "SASL_SSL")
+
+    def kafka_ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context of every Kafka client (None without TLS): CA, client certificate, host check.
+
+        Raises:
+            ConfigError: a CA, certificate or key file that OpenSSL cannot read, named by its setting.
+        """
+        if not self.kafka_uses_tls:
+            return None
+        from aiokafka.helpers import create_ssl_context
+
+        from schemas.errors import ConfigError
+
+        key_password = self.kafka_ssl_key_password.get_secret_value() if self.kafka_ssl_key_password else None
+        try:
+            context = create_ssl_context(cafile=self.kafka_ssl_cafile, certfile=self.kafka_ssl_certfile,
+                                         keyfile=self.kafka_ssl_keyfile, password=key_password)
+        except (ssl.SSLError, OSError) as exc:
+            files = ", ".join(f"{name}={getattr(self, name)}" for name in _TLS_FILES if getattr(self, name))
+            raise ConfigError(f"cannot load the Kafka TLS files ({files or 'the system CAs'}): "
+                              f"{type(exc).__name__}: {exc}") from None
+        context.check_hostname = self.kafka_ssl_check_hostname
+        return context
+
     def kafka_client_options(self) -> dict[str, Any]:
-        """Connection options for aiokafka clients built outside Faust (CLI, tests, bench)."""
+        """Connection options for every aiokafka client (CLI, ingest, view, tests, bench): address, TLS, SASL."""
         options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap,
                                    "security_protocol": self.kafka_security_protocol}
+        if self.kafka_uses_tls:
+            options["ssl_context"] = self.kafka_ssl_context()
         if self.kafka_sasl_mechanism:
             options["sasl_mechanism"] = self.kafka_sasl_mechanism
             options["sasl_plain_username"] = self.kafka_sasl_username
