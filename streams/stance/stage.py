@@ -512,7 +512,8 @@ def stance_stage(resources: Resources) -> StageFn:
     model = PairModel.load(resources.option("stance_model_file", DEFAULT_MODEL_FILE))
     polarity_file = resources.option("stance_polarity_model_file", DEFAULT_POLARITY_MODEL_FILE)
     polarity = None if str(polarity_file) == "off" else resources.shared(
-        f"stance.polarity:{polarity_file}", lambda: PolarityModel.load(Path(polarity_file)))
+        f"stance.polarity:{polarity_file}",
+        lambda: PolarityModel.load(Path(polarity_file), cache_size=int(resources.option("stance_model_cache_size", 4096))))
     budget = str(resources.option("stance_model_budget", "fast"))
     if budget not in ("fast", "full"):
         raise ConfigError(f"stance_model_budget: {budget!r} is not 'fast' or 'full'")

@@ -19,7 +19,7 @@ from streams.stance.pairs import CLASSES
 
 @pytest.fixture(scope="module")
 def model() -> PolarityModel:
-    return PolarityModel.load()
+    return PolarityModel.load(cache_size=0)
 
 
 def _spans(text: str, first: str, second: str) -> tuple[str, tuple[int, int], tuple[int, int]]:
@@ -44,6 +44,22 @@ def test_the_model_loads_and_answers_batches_in_input_order(model: PolarityModel
     assert np.allclose(together[1], model.pairs([long])[0], atol=0.02)
     assert model.targets([_target("Karl Weber spoke.", "Karl Weber")]).shape == (1, len(TARGET_CLASSES))
     assert model.pairs([]).shape == (0, len(CLASSES))
+
+
+def test_repeated_rows_come_from_the_cache_and_the_oldest_are_dropped_first() -> None:
+    cached = PolarityModel.load(cache_size=2)
+    rows = [_spans(f"Ana Ruiz praised Karl Weber on day {n}.", "Ana Ruiz", "Karl Weber") for n in range(3)]
+    first = cached.pairs(rows[:2])
+    assert (cached.cache_hits, cached.cache_misses) == (0, 2)
+    again = cached.pairs([rows[1], rows[0]])
+    assert (cached.cache_hits, cached.cache_misses) == (2, 2)
+    assert np.array_equal(again, first[::-1])
+    cached.pairs([rows[2]])  # evicts the least recently used: rows[1]
+    cached.pairs([rows[1]])
+    assert (cached.cache_hits, cached.cache_misses) == (2, 4)
+    # a pair and a target row of one text are different rows
+    cached.targets([_target(rows[0][0], "Karl Weber")])
+    assert cached.cache_misses == 5
 
 
 @pytest.mark.parametrize(("sentence", "expected"), [
