@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from agents.reader import TopicReader
 from agents.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.integration.test_webhook_receivers import Answer, Receiver
 
 REPO = Path(__file__).resolve().parents[2]
 WIREWATCH = [sys.executable, "-m", "agents"]
@@ -43,6 +47,64 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def web_port() -> dict[str, str]:
+    """A worker web port chosen now, after the receivers are bound (the namespace's could be one they took since)."""
+    return {"WIREWATCH_WEB_PORT": str(_free_port())}
+
+
+def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``condition`` every 0.2 s; fail the test naming ``what`` if it is not true within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+_WORDS = ("harbour", "grain", "convoy", "bridge", "winter", "border", "railway", "village", "market", "river",
+          "school", "hospital", "factory", "airport", "mountain", "coast", "valley", "province", "capital", "island",
+          "farmers", "teachers", "doctors", "engineers", "pilots", "miners", "students", "workers", "traders", "monks")
+
+
+def talks(count: int, tag: str) -> list[dict[str, str]]:
+    """Distinct articles of our own (not near-duplicates), each with one statement on the peace talks (one alert)."""
+    speakers = ["Anna Berg", "Tomas Lind", "Maria Costa", "Jonas Weber", "Lea Novak"]
+    rng = random.Random(tag)
+    found = []
+    for n in range(count):
+        speaker = speakers[n % len(speakers)]
+        scene = " ".join(rng.sample(_WORDS, 12))
+        detail = " ".join(rng.sample(_WORDS, 12))
+        found.append({
+            "uri": f"urn:test:{tag}:{n}",
+            "headline": f"Envoy reports on the peace talks: {' '.join(rng.sample(_WORDS, 4))}",
+            "body_text": f"Reporters listed {scene}.\n\n"
+                         f"\"The peace talks must continue without preconditions,\" said {speaker}, "
+                         f"who spoke about {detail}.",
+            "published": "2026-11-20T10:00:00Z",
+        })
+    return found
+
+
+def talks_file(tmp: Path, count: int, tag: str) -> Path:
+    """:func:`talks` as a JSON-lines file for ``wirewatch publish``."""
+    import orjson
+
+    path = tmp / f"{tag}.jsonl"
+    path.write_text("\n".join(orjson.dumps(item).decode() for item in talks(count, tag)) + "\n")
+    return path
+
+
+def subscriptions_file(tmp: Path, url: str, timeout_s: float = 2) -> Path:
+    """A subscriptions file with one subscription, ``newsroom``, to every alert, signed with the tests' secret."""
+    from tests.integration.test_webhook_receivers import SECRET
+
+    path = tmp / "subscriptions.yaml"
+    path.write_text(f"subscriptions:\n  - id: newsroom\n    url: {url}\n    secret: {SECRET}\n"
+                    f"    timeout_s: {timeout_s}\n")
+    return path
 
 
 @dataclass
@@ -233,6 +295,22 @@ def make_namespace(bootstrap: str, tmp_path: Path) -> Namespace:
 
 
 @pytest.fixture
+def receiver() -> Iterator[Callable[[Answer], Receiver]]:
+    """A factory of recording HTTP receivers (each answering with its ``Answer``), stopped afterwards."""
+    from tests.integration.test_webhook_receivers import Receiver
+
+    started: list[Receiver] = []
+
+    def make(answer: Answer) -> Receiver:
+        started.append(Receiver(answer).start())
+        return started[-1]
+
+    yield make
+    for item in started:
+        item.stop()
+
+
+@pytest.fixture
 def namespace(tmp_path: Path) -> Iterator[Namespace]:
     """A fresh namespace on the shared test broker; its workers are killed afterwards."""
     space = make_namespace(_bootstrap(), tmp_path)
@@ -272,3 +350,13 @@ def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def outage_namespace(private_broker: Broker, tmp_path: Path) -> Iterator[Namespace]:
+    """A namespace on the private broker; the broker is running again afterwards."""
+    space = make_namespace(private_broker.bootstrap, tmp_path)
+    yield space
+    for worker in space.workers:
+        worker.stop(signal.SIGKILL, timeout=10)
+    private_broker.start()

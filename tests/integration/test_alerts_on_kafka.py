@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.integration.conftest import Namespace, free_port
+from tests.integration.conftest import Namespace, subscriptions_file, talks_file, until, web_port
 from tests.integration.test_webhook_receivers import (
     SECRET,
     Answer,
@@ -26,65 +24,6 @@ from tests.integration.test_webhook_receivers import (
 pytestmark = pytest.mark.integration
 
 
-_WORDS = ("harbour", "grain", "convoy", "bridge", "winter", "border", "railway", "village", "market", "river",
-          "school", "hospital", "factory", "airport", "mountain", "coast", "valley", "province", "capital", "island",
-          "farmers", "teachers", "doctors", "engineers", "pilots", "miners", "students", "workers", "traders", "monks")
-
-
-def _talks(tmp: Path, count: int, tag: str) -> Path:
-    """Distinct articles of our own (not near-duplicates), each with one statement on the peace talks."""
-    speakers = ["Anna Berg", "Tomas Lind", "Maria Costa", "Jonas Weber", "Lea Novak"]
-    rng = random.Random(tag)
-    lines = []
-    for n in range(count):
-        speaker = speakers[n % len(speakers)]
-        scene = " ".join(rng.sample(_WORDS, 12))
-        detail = " ".join(rng.sample(_WORDS, 12))
-        lines.append(orjson.dumps({
-            "uri": f"urn:test:{tag}:{n}",
-            "headline": f"Envoy reports on the peace talks: {' '.join(rng.sample(_WORDS, 4))}",
-            "body_text": f"Reporters listed {scene}.\n\n"
-                         f"\"The peace talks must continue without preconditions,\" said {speaker}, "
-                         f"who spoke about {detail}.",
-            "published": "2026-11-20T10:00:00Z",
-        }).decode())
-    path = tmp / f"{tag}.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def _subscriptions(tmp: Path, url: str) -> Path:
-    path = tmp / "subscriptions.yaml"
-    path.write_text(f"subscriptions:\n  - id: newsroom\n    url: {url}\n    secret: {SECRET}\n    timeout_s: 2\n")
-    return path
-
-
-@pytest.fixture
-def receiver() -> Iterator[Callable[[Answer], Receiver]]:
-    started: list[Receiver] = []
-
-    def make(answer: Answer) -> Receiver:
-        started.append(Receiver(answer).start())
-        return started[-1]
-
-    yield make
-    for item in started:
-        item.stop()
-
-
-def _web_port() -> dict[str, str]:
-    """A web port chosen after the receivers are bound (the namespace's could be one they took since)."""
-    return {"WIREWATCH_WEB_PORT": str(free_port())}
-
-
-def _until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 def _alert_ids(namespace: Namespace) -> list[str]:
     return [orjson.loads(r.value)["id"] for r in namespace.read("news.alerts", 10**6, timeout=5) if r.value]
 
@@ -92,12 +31,12 @@ def _alert_ids(namespace: Namespace) -> list[str]:
 def test_alerts_reach_a_verifying_receiver_signed_once_each(namespace: Namespace,
                                                               receiver: Callable[[Answer], Receiver]) -> None:
     hook = receiver(verifying(SECRET))
-    namespace.worker(WIREWATCH_SUBSCRIPTIONS_FILE=str(_subscriptions(namespace.tmp, hook.url)), **_web_port())
-    assert namespace.cli("publish", str(_talks(namespace.tmp, 5, "signed"))).returncode == 0
+    namespace.worker(WIREWATCH_SUBSCRIPTIONS_FILE=str(subscriptions_file(namespace.tmp, hook.url)), **web_port())
+    assert namespace.cli("publish", str(talks_file(namespace.tmp, 5, "signed"))).returncode == 0
 
     alerts = {orjson.loads(r.value)["id"] for r in namespace.read("news.alerts", 5, settle=3.0)}
     assert len(alerts) == 5
-    _until(lambda: len(hook.delivered()) >= 5, 60, "five deliveries")
+    until(lambda: len(hook.delivered()) >= 5, 60, "five deliveries")
     time.sleep(2)
     delivered = hook.delivered()
     payloads = [Webhook(SECRET).verify(r["body"], r["headers"]) for r in delivered]
@@ -109,11 +48,11 @@ def test_alerts_reach_a_verifying_receiver_signed_once_each(namespace: Namespace
 def test_a_worker_killed_mid_stream_publishes_no_alert_id_twice(namespace: Namespace) -> None:
     count = 40
     first = namespace.worker(WIREWATCH_COMMIT_INTERVAL_S="600")  # no commit: everything is replayed
-    assert namespace.cli("publish", str(_talks(namespace.tmp, count, "replay"))).returncode == 0
+    assert namespace.cli("publish", str(talks_file(namespace.tmp, count, "replay"))).returncode == 0
     namespace.read("news.alerts", 10, timeout=120)
     first.stop(signal.SIGKILL)
     namespace.worker()
-    _until(lambda: len(set(_alert_ids(namespace))) >= count, 180, f"{count} distinct alerts")
+    until(lambda: len(set(_alert_ids(namespace))) >= count, 180, f"{count} distinct alerts")
     time.sleep(5)  # the replayed candidates have reached the gate by now
     ids = _alert_ids(namespace)
     repeated = {i: n for i, n in Counter(ids).items() if n > 1}
@@ -132,18 +71,18 @@ def test_retries_pending_at_a_sigkill_are_delivered_after_the_restart_with_the_s
         return (503, {"retry-after": "1"}) if state["down"] else verifying(SECRET)(n, headers, body)
 
     hook = receiver(flaky)
-    env = {"WIREWATCH_SUBSCRIPTIONS_FILE": str(_subscriptions(namespace.tmp, hook.url)),
-           "WIREWATCH_WEBHOOK_MAX_ATTEMPTS": "1000", **_web_port()}
+    env = {"WIREWATCH_SUBSCRIPTIONS_FILE": str(subscriptions_file(namespace.tmp, hook.url)),
+           "WIREWATCH_WEBHOOK_MAX_ATTEMPTS": "1000", **web_port()}
     first = namespace.worker(**env)
-    assert namespace.cli("publish", str(_talks(namespace.tmp, 6, "pending"))).returncode == 0
+    assert namespace.cli("publish", str(talks_file(namespace.tmp, 6, "pending"))).returncode == 0
     alerts = {orjson.loads(r.value)["id"] for r in namespace.read("news.alerts", 6, settle=3.0)}
-    _until(lambda: {Webhook(SECRET).verify(r["body"], r["headers"])["data"]["id"] for r in hook.requests} >= alerts,
-           60, "a refused attempt for every alert")
+    until(lambda: {Webhook(SECRET).verify(r["body"], r["headers"])["data"]["id"] for r in hook.requests} >= alerts,
+          60, "a refused attempt for every alert")
     first.stop(signal.SIGKILL)
     refused = len(hook.requests)
     state["down"] = False
     namespace.worker(**env)
-    _until(lambda: len(hook.delivered()) >= len(alerts), 90, "every alert delivered after the restart")
+    until(lambda: len(hook.delivered()) >= len(alerts), 90, "every alert delivered after the restart")
     time.sleep(3)
 
     ids_by_alert: dict[str, set[str]] = {}
@@ -166,10 +105,10 @@ def test_a_silent_endpoint_is_dead_lettered_on_kafka_while_another_gets_its_aler
                         f"  - id: silent\n    url: {silent.url}\n    secret: {SECRET}\n    timeout_s: 1\n"
                         f"  - id: newsroom\n    url: {hook.url}\n    secret: {SECRET}\n    timeout_s: 2\n")
         namespace.worker(WIREWATCH_SUBSCRIPTIONS_FILE=str(path), WIREWATCH_WEBHOOK_MAX_ATTEMPTS="2",
-                         WIREWATCH_WEBHOOK_BACKOFF_BASE_S="0.2", WIREWATCH_WEBHOOK_BACKOFF_MAX_S="0.5", **_web_port())
-        assert namespace.cli("publish", str(_talks(namespace.tmp, 4, "silent"))).returncode == 0
+                         WIREWATCH_WEBHOOK_BACKOFF_BASE_S="0.2", WIREWATCH_WEBHOOK_BACKOFF_MAX_S="0.5", **web_port())
+        assert namespace.cli("publish", str(talks_file(namespace.tmp, 4, "silent"))).returncode == 0
         alerts = {orjson.loads(r.value)["id"]: r.timestamp for r in namespace.read("news.alerts", 4, settle=3.0)}
-        _until(lambda: len(hook.delivered()) >= 4, 30, "the good receiver's four deliveries")
+        until(lambda: len(hook.delivered()) >= 4, 30, "the good receiver's four deliveries")
         late = [r["at"] - alerts[Webhook(SECRET).verify(r["body"], r["headers"])["data"]["id"]] / 1000
                 for r in hook.delivered()]
         letters = namespace.read("news.alerts.deadletter", 4, timeout=60)

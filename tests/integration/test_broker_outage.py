@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Broker, Namespace, make_namespace
+from tests.integration.conftest import Broker, Namespace
 from tests.integration.test_faults import article, timed_stop
 
 pytestmark = pytest.mark.integration
 
 _OUTAGE_S = 20.0
-
-
-@pytest.fixture
-def outage_namespace(private_broker: Broker, tmp_path: Path) -> Iterator[Namespace]:
-    """A namespace on the private broker; the broker is running again afterwards."""
-    space = make_namespace(private_broker.bootstrap, tmp_path)
-    yield space
-    for worker in space.workers:
-        worker.stop(signal.SIGKILL, timeout=10)
-    private_broker.start()
 
 
 def _publish(namespace: Namespace, tag: str, count: int) -> set[str]:
