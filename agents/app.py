@@ -47,7 +47,7 @@ from agents.metrics import Metrics, WebhookCounters, open_stories
 from agents.readiness import Readiness
 from agents.settings import Settings
 from agents.shutdown import Shutdown
-from agents.stories import TrackerHolder, decode_story_input, story_config
+from agents.stories import PublishedUpdates, TrackerHolder, decode_story_input, story_config
 from agents.tables import TableStore
 from agents.webhooks import WebhookDeliverer, WebhookPolicy
 from schemas import Alert, EnrichedArticle
@@ -149,6 +149,8 @@ def create_app(settings: Settings) -> Runtime:
     story_table = app.Table("stories", default=None, partitions=1, key_type=bytes, value_type=bytes,
                             use_partitioner=True)
     stories = TrackerHolder(story_table, story_config(settings))
+    published_updates = PublishedUpdates(settings.kafka_client_options(), updates.get_topic_name(), shutdown.stopping,
+                                         log)
     story_tracker: dict[str, Any] = {"seen": None}  # the tracker the gauge reads: the last one the agent used
     metrics.stories_open.read_from(
         lambda: [((), open_stories(story_tracker["seen"]))] if story_tracker["seen"] is not None else [])
@@ -205,6 +207,10 @@ def create_app(settings: Settings) -> Runtime:
             log.info("already applied; enriched record sent again, no update", extra=context)
             return
         for update in seen.updates:
+            if await published_updates.seen(update.id):
+                # the replay of the article in flight at a crash: this update went out before it
+                log.info("event update already published; not sent again", extra={**context, "update_id": update.id})
+                continue
             await driver.send(updates, update.story_id.encode(), encode(update))
             metrics.event_updates.labels(change=update.change).inc()
         stories.tracker.apply(seen)
@@ -279,6 +285,7 @@ def create_app(settings: Settings) -> Runtime:
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode's stub wants a positional-only sender
     async def forget_story_indexes(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         stories.reset()
+        published_updates.reset()
         story_tracker["seen"] = None
 
     @app.agent(enriched, name="alerts")

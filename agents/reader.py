@@ -14,14 +14,15 @@ __all__ = ["TopicReader"]
 
 
 class TopicReader:
-    """Assigns every partition of ``topics`` and reads from the start, the end, or a timestamp."""
+    """Assigns every partition of ``topics`` and reads from the start, the end, a timestamp, or the last N."""
 
     def __init__(self, client_options: dict[str, Any], topics: list[str], *, from_beginning: bool = False,
-                 since_ms: int | None = None) -> None:
+                 since_ms: int | None = None, last: int | None = None) -> None:
         self._consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None, **client_options)
         self._topics = topics
         self._from_beginning = from_beginning
         self._since_ms = since_ms
+        self._last = last  # start this many records before each partition's end
         self.partitions: list[TopicPartition] = []
         self._pending: deque[ConsumerRecord] = deque()
 
@@ -54,6 +55,11 @@ class TopicReader:
             for tp in self.partitions:
                 stamp = found.get(tp)
                 self._consumer.seek(tp, stamp.offset if stamp is not None else ends[tp])
+        elif self._last is not None:
+            starts = await self._consumer.beginning_offsets(self.partitions)
+            ends = await self._consumer.end_offsets(self.partitions)
+            for tp in self.partitions:
+                self._consumer.seek(tp, max(starts[tp], ends[tp] - self._last))
         elif self._from_beginning:
             await self._consumer.seek_to_beginning(*self.partitions)
         else:

@@ -14,10 +14,14 @@ stories agent only looks up and updates its indexes.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import orjson
 
+from agents.delivery import DeliveryAborted
+from agents.reader import TopicReader
 from agents.settings import Settings
 from agents.tables import TableStore
 from schemas import EnrichedArticle
@@ -25,7 +29,11 @@ from schemas.errors import InputError
 from streams.stories.features import TextFeatures
 from streams.stories.tracker import StoryConfig, StoryTracker
 
-__all__ = ["StoryInput", "TrackerHolder", "decode_story_input", "encode_story_input", "story_config"]
+__all__ = ["PublishedUpdates", "StoryInput", "TrackerHolder", "decode_story_input", "encode_story_input",
+           "story_config"]
+
+#: records read back from the end of each event-updates partition after a start or rebalance
+UPDATES_TAIL = 1000
 
 StoryInput = tuple[EnrichedArticle, TextFeatures]
 
@@ -68,3 +76,59 @@ class TrackerHolder:
         if self._tracker is None:
             self._tracker = StoryTracker(TableStore(self._table), self._config)
         return self._tracker
+
+
+class PublishedUpdates:
+    """The event update ids already at the end of the updates topic, read once after each start or rebalance.
+
+    The stories agent publishes an article's updates, then writes its table (the changelog), then
+    acknowledges the article. Killed between the first two, it meets the article again after the
+    restart with a table that does not have it, and computes the same updates (their ids are
+    deterministic). Before it publishes again it reads back the last ``tail`` records of each
+    partition of the updates topic: it is the topic's only writer (its input has one partition),
+    so the updates of the article it had in flight are among them, and an update whose id is
+    there is not sent twice. Reading costs one short fetch per start or rebalance.
+    """
+
+    def __init__(self, client_options: dict[str, Any], topic: str, stopping: asyncio.Event, log: logging.Logger,
+                 tail: int = UPDATES_TAIL, retry_s: float = 1.0) -> None:
+        self._client_options = client_options
+        self._topic = topic
+        self._stopping = stopping
+        self._log = log
+        self._tail = tail
+        self._retry_s = retry_s
+        self._ids: set[str] | None = None
+
+    def reset(self) -> None:
+        """Read the topic's end again before the next check (after a rebalance)."""
+        self._ids = None
+
+    async def seen(self, update_id: str) -> bool:
+        """True when ``update_id`` is on the topic (read back at the first call after a reset).
+
+        While the broker cannot be read (an outage) it retries every ``retry_s``; when the worker
+        stops meanwhile it raises :class:`DeliveryAborted`, so the article stays unacknowledged.
+        """
+        while self._ids is None:
+            try:
+                self._ids = await self._read()
+            except Exception as exc:  # the broker is away: as a send would, wait for it
+                self._log.warning("cannot read back the event updates topic yet (%s: %s); retrying",
+                                  type(exc).__name__, exc)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), self._retry_s)
+                except TimeoutError:
+                    continue
+                raise DeliveryAborted(f"stopping before {self._topic} could be read back") from exc
+        return update_id in self._ids
+
+    async def _read(self) -> set[str]:
+        ids: set[str] = set()
+        async with TopicReader(self._client_options, [self._topic], last=self._tail) as reader:
+            for record in await reader.read_to_end():
+                try:
+                    ids.add(str(orjson.loads(record.value or b"null")["id"]))
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    continue  # a tombstone, or not an update: nothing to match
+        return ids

@@ -7,6 +7,8 @@ paragraph dropped).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import signal
 import time
 from collections import Counter
@@ -15,6 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
+from agents.stories import PublishedUpdates
 from tests.integration.conftest import Namespace
 
 pytestmark = pytest.mark.integration
@@ -133,3 +136,24 @@ def test_sigkill_between_articles_changes_nothing(namespace: Namespace) -> None:
     ids = Counter(u["id"] for u in after)
     assert all(n == 1 for n in ids.values()), f"update ids published twice: {ids}"
     assert set(ids) == {u["id"] for u in before}, "the restarted worker changed the story"
+
+
+def test_the_stories_agent_reads_back_the_update_ids_at_the_end_of_the_updates_topic(namespace: Namespace) -> None:
+    """What keeps the replay of the article in flight at a crash from publishing its updates twice."""
+    records: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]] = [
+        (b"story-1", orjson.dumps({"id": f"update-{n}", "story_id": "story-1"}), []) for n in range(30)]
+    records += [(b"story-1", None, []), (b"story-1", b"not json", [])]  # neither is an update: ignored
+    namespace.produce("news.events.updates", records)
+    topic = namespace.settings.topic("news.events.updates")
+
+    async def check() -> tuple[list[bool], bool]:
+        published = PublishedUpdates(namespace.settings.kafka_client_options(), topic, asyncio.Event(),
+                                     logging.getLogger("test"), tail=12)
+        found = [await published.seen(f"update-{n}") for n in (29, 20, 19, 0)]
+        published.reset()
+        return found, await published.seen("update-29")
+
+    found, after_reset = asyncio.run(check())
+    # the last 12 records of the partition: updates 20..29 and the two that are not updates
+    assert found == [True, True, False, False]
+    assert after_reset
