@@ -107,13 +107,20 @@ def main() -> int:
                                                                    "latency windows (default 10)")
     parser.add_argument("--alert-every", type=int, default=4, metavar="K",
                         help="every K-th article raises an alert (see bench/throughput.py; default 4)")
+    parser.add_argument("--set", action="append", default=[], metavar="WIREWATCH_NAME=VALUE",
+                        help="a setting for the workers (repeatable), e.g. WIREWATCH_STORY_RETENTION_S=300")
     parser.add_argument("--plot", type=Path, help="write the latency and memory plot to this PNG")
     parser.add_argument("--json", type=Path, help="also write the JSON (with every window and sample) here")
     args = parser.parse_args()
+    if any("=" not in item for item in args.set):
+        parser.error("--set takes WIREWATCH_NAME=VALUE")
+    settings_env = dict(item.split("=", 1) for item in args.set)
+    if any(not name.startswith("WIREWATCH_") for name in settings_env):
+        parser.error("--set takes WIREWATCH_NAME=VALUE")
 
     n = int(args.rate * args.minutes * 60)
     texts = _distinct(texts_from(args.articles), n + 20)  # the last 20: the warm-up
-    cluster = Cluster(args.workers, args.partitions)
+    cluster = Cluster(args.workers, args.partitions, extra_env=settings_env)
     print(f"soak: starting {args.workers} worker(s), {n} articles at {args.rate:g}/s over {args.minutes:g} min "
           f"({cluster.scratch})", file=sys.stderr)
     cluster.start()
@@ -169,7 +176,7 @@ def main() -> int:
         "enriched_ms_after_warmup": percentiles(arrivals.latencies_ms(arrivals.enriched, after_warmup)),
         "alert_ms_after_warmup": percentiles(arrivals.latencies_ms(arrivals.alerted, after_warmup)),
         "memory": [_growth(samples, k, start, warmup_s) for k in range(args.workers)],
-        "articles": str(args.articles) if args.articles else "built-in",
+        "articles": str(args.articles) if args.articles else "built-in", "settings": settings_env,
     }
     print(orjson.dumps(result).decode())
     if args.json:

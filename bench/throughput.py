@@ -112,8 +112,15 @@ def main() -> int:
                              "on the peace talks), to time publish→alert; 0: none (default 4)")
     parser.add_argument("--no-passthrough", action="store_true", help="skip the pass-through measurement")
     parser.add_argument("--results", type=Path, help="append the JSON to this JSON-lines file")
+    parser.add_argument("--set", action="append", default=[], metavar="WIREWATCH_NAME=VALUE",
+                        help="a setting for the workers (repeatable), e.g. WIREWATCH_STORY_RETENTION_S=300")
     parser.add_argument("--plot", type=Path, help="draw every configuration in --results to this PNG")
     args = parser.parse_args()
+    if any("=" not in item for item in args.set):
+        parser.error("--set takes WIREWATCH_NAME=VALUE")
+    settings_env = dict(item.split("=", 1) for item in args.set)
+    if any(not name.startswith("WIREWATCH_") for name in settings_env):
+        parser.error("--set takes WIREWATCH_NAME=VALUE")
     if args.plot and not args.results:
         parser.error("--plot draws the configurations recorded in --results: give both")
     if args.partitions < args.workers:
@@ -122,7 +129,7 @@ def main() -> int:
     texts = texts_from(args.articles)
     words = sum(len(t.split()) for t in texts) / len(texts)
     caches = {} if args.keep_cache else {"WIREWATCH_NER_CACHE_SIZE": "0", "WIREWATCH_STANCE_MODEL_CACHE_SIZE": "0"}
-    cluster = Cluster(args.workers, args.partitions, extra_env=caches)
+    cluster = Cluster(args.workers, args.partitions, extra_env={**caches, **settings_env})
     print(f"bench: starting {args.workers} worker(s), {args.partitions} partitions ({cluster.scratch})", file=sys.stderr)
     started = time.monotonic()
     cluster.start()
@@ -145,7 +152,7 @@ def main() -> int:
               "extract_processes_per_worker": int(cluster.env.get("WIREWATCH_EXTRACT_PROCESSES", "1")),
               "articles": str(args.articles) if args.articles else "built-in", "mean_words_per_article": round(words),
               "broker": cluster.settings.kafka_bootstrap, "cores": os.cpu_count(),
-              "caches": "on" if args.keep_cache else "off", "worker_rss_mib_at_end": peak_rss}
+              "caches": "on" if args.keep_cache else "off", "settings": settings_env, "worker_rss_mib_at_end": peak_rss}
     line = orjson.dumps(result).decode()
     print(line)
     if args.results:
