@@ -9,6 +9,7 @@ processes' (its children), the memory one worker costs the machine.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import socket
@@ -72,6 +73,14 @@ def percentiles(values: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1),
             "max": round(max(values), 1)}
+
+
+def worker_settings(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, str]:
+    """The ``--set WIREWATCH_NAME=VALUE`` options as environment variables for the workers."""
+    pairs = [item.split("=", 1) for item in items]
+    if any(len(pair) != 2 or not pair[0].startswith("WIREWATCH_") for pair in pairs):
+        parser.error("--set takes WIREWATCH_NAME=VALUE")
+    return dict((name, value) for name, value in pairs)
 
 
 def _free_port() -> int:

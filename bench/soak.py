@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cluster import Arrivals, Cluster, percentiles, publish_and_collect, texts_from
+from cluster import Arrivals, Cluster, percentiles, publish_and_collect, texts_from, worker_settings
 
 
 def _distinct(texts: list[str], count: int) -> list[str]:
@@ -112,11 +112,7 @@ def main() -> int:
     parser.add_argument("--plot", type=Path, help="write the latency and memory plot to this PNG")
     parser.add_argument("--json", type=Path, help="also write the JSON (with every window and sample) here")
     args = parser.parse_args()
-    if any("=" not in item for item in args.set):
-        parser.error("--set takes WIREWATCH_NAME=VALUE")
-    settings_env = dict(item.split("=", 1) for item in args.set)
-    if any(not name.startswith("WIREWATCH_") for name in settings_env):
-        parser.error("--set takes WIREWATCH_NAME=VALUE")
+    settings_env = worker_settings(parser, args.set)
 
     n = int(args.rate * args.minutes * 60)
     texts = _distinct(texts_from(args.articles), n + 20)  # the last 20: the warm-up

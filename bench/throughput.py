@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cluster import Arrivals, Cluster, percentiles, publish_and_collect, texts_from
+from cluster import Arrivals, Cluster, percentiles, publish_and_collect, texts_from, worker_settings
 
 
 def _measure(cluster: Cluster, texts: list[str], n: int, rate: float | None, label: str,
@@ -116,11 +116,7 @@ def main() -> int:
                         help="a setting for the workers (repeatable), e.g. WIREWATCH_STORY_RETENTION_S=300")
     parser.add_argument("--plot", type=Path, help="draw every configuration in --results to this PNG")
     args = parser.parse_args()
-    if any("=" not in item for item in args.set):
-        parser.error("--set takes WIREWATCH_NAME=VALUE")
-    settings_env = dict(item.split("=", 1) for item in args.set)
-    if any(not name.startswith("WIREWATCH_") for name in settings_env):
-        parser.error("--set takes WIREWATCH_NAME=VALUE")
+    settings_env = worker_settings(parser, args.set)
     if args.plot and not args.results:
         parser.error("--plot draws the configurations recorded in --results: give both")
     if args.partitions < args.workers:
