@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from schemas import ActorRef, Article, Stance
+from schemas import ActorRef, Stance
 from streams.evaluation import directed_sentiment as ds
 from streams.pipeline import DEFAULT_STAGES, Pipeline
 from streams.registry import BUILTIN_STAGES
 from streams.resources import Resources
+from tests.unit.scripted_pipeline import (
+    ScriptedActor,
+    ScriptedDoc,
+    ScriptedPipeline,
+    scripted_stance,
+)
 
 ROWS = [
     "[Ana Ruiz] praised [Karl Weber] for his patience.\tAna Ruiz\tKarl Weber\t1",
@@ -23,32 +28,6 @@ ROWS = [
     "[Karl Weber] was blamed by [Ana Ruiz] for the delay.\tKarl Weber\tAna Ruiz\t4",
     "[Ana Ruiz] and [Karl Weber] arrived in Geneva.\tAna Ruiz\tKarl Weber\t0",
 ]
-
-
-@dataclass
-class _Actor:
-    mentions: list[tuple[int, int]]
-
-
-@dataclass
-class _Doc:
-    stances: list[Stance]
-    actors: dict[str, _Actor] = field(default_factory=dict)
-
-
-class _ScriptedPipeline:
-    """Answers each article with the stances a test scripted for its sentence."""
-
-    def __init__(self, answers: dict[str, _Doc]) -> None:
-        self.answers = answers
-
-    def analyse(self, article: Article) -> _Doc:
-        return self.answers.get(article.body_text, _Doc([]))
-
-
-def _stance(holder: str, target: str, polarity: str, score: float) -> Stance:
-    return Stance(holder=ActorRef(id=holder, name=holder), target=ActorRef(id=target, name=target),
-                  polarity=polarity, score=score, evidence=(0, 1))
 
 
 def _write(path: Path, rows: list[str]) -> Path:
@@ -96,11 +75,11 @@ def test_direction_follows_holder_and_largest_score_wins(tmp_path: Path) -> None
     first, second = (r.text for r in ds.read_rows(path))
     # offsets are into "\n\n" + sentence: Ana Ruiz at 2..10, Karl Weber at 19..29 in the first row
     answers = {
-        first: _Doc([_stance("ana", "karl", "negative", -0.2), _stance("ana", "karl", "positive", 0.9)],
-                    {"ana": _Actor([(2, 10)]), "karl": _Actor([(19, 29)])}),
-        second: _Doc([_stance("Ana Ruiz", "Karl Weber", "positive", 0.5)]),  # no mentions: name match
+        first: ScriptedDoc([scripted_stance("ana", "karl", "negative", -0.2), scripted_stance("ana", "karl", "positive", 0.9)],
+                    {"ana": ScriptedActor([(2, 10)]), "karl": ScriptedActor([(19, 29)])}),
+        second: ScriptedDoc([scripted_stance("Ana Ruiz", "Karl Weber", "positive", 0.5)]),  # no mentions: name match
     }
-    result = ds.evaluate(_ScriptedPipeline(answers), path, lambda done, total: None)
+    result = ds.evaluate(ScriptedPipeline(answers), path, lambda done, total: None)
     assert result["per_class"]["1"]["predicted"] == 1
     assert result["per_class"]["2"]["predicted"] == 1
     assert result["accuracy"] == 1.0
@@ -111,16 +90,16 @@ def test_topic_stances_and_unmatched_actors_predict_neutral(tmp_path: Path) -> N
     text = ds.read_rows(path)[0].text
     topic = Stance(holder=ActorRef(id="ana", name="Ana Ruiz"), target=ActorRef(id="topic:x", name="Karl Weber"),
                    target_kind="topic", polarity="negative", score=-1, evidence=(0, 1))
-    elsewhere = _stance("ana", "other", "negative", -0.9)
-    answers = {text: _Doc([topic, elsewhere], {"ana": _Actor([(2, 10)]), "other": _Actor([(40, 45)])})}
-    result = ds.evaluate(_ScriptedPipeline(answers), path, lambda done, total: None)
+    elsewhere = scripted_stance("ana", "other", "negative", -0.9)
+    answers = {text: ScriptedDoc([topic, elsewhere], {"ana": ScriptedActor([(2, 10)]), "other": ScriptedActor([(40, 45)])})}
+    result = ds.evaluate(ScriptedPipeline(answers), path, lambda done, total: None)
     assert result["per_class"]["0"]["predicted"] == 1
 
 
 def test_unseen_rows_exclude_sentences_in_train(tmp_path: Path) -> None:
     path = _write(tmp_path / "valid.txt", ROWS)
     _write(tmp_path / "train.txt", ["[Ana Ruiz] blamed Karl [Weber] for the delay.\tAna Ruiz\tWeber\t3"])
-    result = ds.evaluate(_ScriptedPipeline({}), path, lambda done, total: None)
+    result = ds.evaluate(ScriptedPipeline({}), path, lambda done, total: None)
     assert result["rows"] == 5
     assert result["unseen"]["rows"] == 4
     assert set(result) >= {"dataset", "path", "rows", "macro_f1", "accuracy", "per_class", "unseen", "seconds"}
@@ -129,7 +108,7 @@ def test_unseen_rows_exclude_sentences_in_train(tmp_path: Path) -> None:
 def test_without_train_file_unseen_is_null_and_explained(tmp_path: Path) -> None:
     path = _write(tmp_path / "valid.txt", ROWS)
     calls: list[tuple[int, int]] = []
-    result = ds.evaluate(_ScriptedPipeline({}), path, lambda done, total: calls.append((done, total)))
+    result = ds.evaluate(ScriptedPipeline({}), path, lambda done, total: calls.append((done, total)))
     assert result["unseen"] is None
     assert "train" in result["unseen_note"]
     assert calls[-1] == (5, 5)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -11,32 +10,12 @@ import pytest
 from schemas import ActorRef, Article, Stance
 from schemas.errors import ConfigError
 from streams.evaluation import newsmtsc
-
-
-@dataclass
-class _Actor:
-    mentions: list[tuple[int, int]]
-
-
-@dataclass
-class _Doc:
-    stances: list[Stance]
-    actors: dict[str, _Actor] = field(default_factory=dict)
-
-
-class _ScriptedPipeline:
-    """Answers each article with the document a test scripted for its sentence."""
-
-    def __init__(self, answers: dict[str, _Doc]) -> None:
-        self.answers = answers
-
-    def analyse(self, article: Article) -> _Doc:
-        return self.answers.get(article.body_text, _Doc([]))
-
-
-def _stance(holder: str, target: str, polarity: str, score: float) -> Stance:
-    return Stance(holder=ActorRef(id=holder, name=holder), target=ActorRef(id=target, name=target),
-                  polarity=polarity, score=score, evidence=(0, 1))
+from tests.unit.scripted_pipeline import (
+    ScriptedActor,
+    ScriptedDoc,
+    ScriptedPipeline,
+    scripted_stance,
+)
 
 
 def _line(text: str, *targets: tuple[str, float]) -> str:
@@ -73,12 +52,12 @@ def test_a_stance_on_the_target_gives_its_polarity_and_none_is_neutral(tmp_path:
     weber = (offset + PRAISE.index("Karl"), offset + PRAISE.index("Karl") + 10)
     blame_weber = (offset + BLAME.index("Karl"), offset + BLAME.index("Karl") + 10)
     answers = {
-        PRAISE: _Doc([_stance("ruiz", "weber", "positive", 0.8)], {"weber": _Actor([weber])}),
+        PRAISE: ScriptedDoc([scripted_stance("ruiz", "weber", "positive", 0.8)], {"weber": ScriptedActor([weber])}),
         # the weak positive loses to the strong negative on the same target
-        BLAME: _Doc([_stance("ruiz", "weber", "positive", 0.2), _stance("x", "weber", "negative", -0.9)],
-                    {"weber": _Actor([blame_weber])}),
+        BLAME: ScriptedDoc([scripted_stance("ruiz", "weber", "positive", 0.2), scripted_stance("x", "weber", "negative", -0.9)],
+                    {"weber": ScriptedActor([blame_weber])}),
     }
-    result = newsmtsc.evaluate(_ScriptedPipeline(answers), _write(tmp_path / "mt.jsonl"), lambda d, t: None)
+    result = newsmtsc.evaluate(ScriptedPipeline(answers), _write(tmp_path / "mt.jsonl"), lambda d, t: None)
     assert result["targets"] == 4
     assert result["accuracy"] == 1.0 and result["macro_f1"] == 1.0
     assert result["confusion"] == [[1, 0, 0], [0, 2, 0], [0, 0, 1]]
@@ -87,19 +66,19 @@ def test_a_stance_on_the_target_gives_its_polarity_and_none_is_neutral(tmp_path:
 def test_a_stance_on_another_person_does_not_count(tmp_path: Path) -> None:
     offset = Article(uri="x", headline="", body_text=PRAISE).body_offset
     ruiz = (offset, offset + 8)
-    answers = {PRAISE: _Doc([_stance("weber", "ruiz", "negative", -0.7)], {"ruiz": _Actor([ruiz])})}
-    result = newsmtsc.evaluate(_ScriptedPipeline(answers), _write(tmp_path / "mt.jsonl"), lambda d, t: None)
+    answers = {PRAISE: ScriptedDoc([scripted_stance("weber", "ruiz", "negative", -0.7)], {"ruiz": ScriptedActor([ruiz])})}
+    result = newsmtsc.evaluate(ScriptedPipeline(answers), _write(tmp_path / "mt.jsonl"), lambda d, t: None)
     # Ruiz (gold neutral) gets negative; Weber (gold positive) gets nothing, so neutral
     assert result["confusion"][1] == [1, 1, 0]
     assert result["confusion"][2] == [0, 1, 0]
 
 
 def test_an_actor_without_mentions_matches_by_name(tmp_path: Path) -> None:
-    answers = {BLAME: _Doc([_stance("ruiz", "weber", "negative", -0.5)])}
+    answers = {BLAME: ScriptedDoc([scripted_stance("ruiz", "weber", "negative", -0.5)])}
     answers[BLAME].stances[0] = Stance(holder=ActorRef(id="r", name="Ana Ruiz"),
                                        target=ActorRef(id="w", name="Karl Weber"),
                                        polarity="negative", score=-0.5, evidence=(0, 1))
-    result = newsmtsc.evaluate(_ScriptedPipeline(answers), _write(tmp_path / "mt.jsonl"), lambda d, t: None)
+    result = newsmtsc.evaluate(ScriptedPipeline(answers), _write(tmp_path / "mt.jsonl"), lambda d, t: None)
     assert result["per_class"]["negative"]["recall"] == 1.0
 
 
